@@ -1,0 +1,167 @@
+//! The two locales and their message tables (generated from `locales/*.json` by `build.rs`).
+//!
+//! The locale is part of every page's path (`/en/...`, `/fi/...`), so the server and the
+//! browser always agree on it and hydration never flashes the other language.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+include!(concat!(env!("OUT_DIR"), "/messages.rs"));
+
+/// A message with a singular and a plural form (English and Finnish both use CLDR's
+/// `one` for exactly 1 and `other` for everything else).
+#[derive(Debug)]
+pub struct Plural {
+    pub one: &'static str,
+    pub other: &'static str,
+}
+
+impl Plural {
+    pub fn select(&self, count: i64) -> &'static str {
+        if count == 1 {
+            self.one
+        } else {
+            self.other
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    Fi,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::Fi];
+
+    /// The BCP 47 tag, used in paths, `<html lang>` and the locale cookie.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Fi => "fi",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        Locale::ALL.into_iter().find(|l| l.tag().eq_ignore_ascii_case(tag))
+    }
+
+    pub fn messages(self) -> &'static Messages {
+        match self {
+            Locale::En => &EN,
+            Locale::Fi => &FI,
+        }
+    }
+
+    /// The locale's own name for itself, for the language switcher.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => EN.language_en,
+            Locale::Fi => FI.language_fi,
+        }
+    }
+
+    /// `path` (which starts with `/`) inside this locale.
+    pub fn href(self, path: &str) -> String {
+        match path {
+            "/" | "" => format!("/{}", self.tag()),
+            _ => format!("/{}{path}", self.tag()),
+        }
+    }
+}
+
+/// The name of the cookie that remembers the visitor's language.
+pub const LOCALE_COOKIE: &str = "locale";
+
+/// Chooses the locale for a path without one: the remembered choice (cookie), else the
+/// browser's preferences (`Accept-Language`, by quality), else English.
+pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Locale {
+    cookie
+        .and_then(Locale::from_tag)
+        .or_else(|| accept_language.and_then(best_accepted))
+        .unwrap_or_default()
+}
+
+/// The supported locale the `Accept-Language` header ranks highest (`fi-FI;q=0.8` counts as `fi`).
+fn best_accepted(header: &str) -> Option<Locale> {
+    header
+        .split(',')
+        .enumerate()
+        .filter_map(|(position, range)| {
+            let mut parts = range.split(';');
+            let tag = parts.next()?.trim();
+            let quality = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            let locale = Locale::from_tag(tag.split('-').next()?)?;
+            (quality > 0.0).then_some((quality, position, locale))
+        })
+        // Highest quality first; among equals, the one the browser listed first.
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+        .map(|(_, _, locale)| locale)
+}
+
+/// Replaces each `{name}` in `template` by its value.
+pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+    values.iter().fold(template.to_owned(), |text, (name, value)| {
+        text.replace(&format!("{{{name}}}"), &value.to_string())
+    })
+}
+
+/// The current page's locale, provided by the locale layout.
+pub fn use_locale() -> Memo<Locale> {
+    expect_context::<Memo<Locale>>()
+}
+
+/// The current page's messages, reactive to a language switch.
+pub fn use_messages() -> Signal<&'static Messages> {
+    let locale = use_locale();
+    Signal::derive(move || locale.get().messages())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_round_trip() {
+        for locale in Locale::ALL {
+            assert_eq!(Locale::from_tag(locale.tag()), Some(locale));
+        }
+        assert_eq!(Locale::from_tag("FI"), Some(Locale::Fi));
+        assert_eq!(Locale::from_tag("sv"), None);
+    }
+
+    #[test]
+    fn plural_picks_one_only_for_exactly_one() {
+        let p = Plural { one: "1 item", other: "n items" };
+        assert_eq!(p.select(1), "1 item");
+        assert_eq!(p.select(0), "n items");
+        assert_eq!(p.select(2), "n items");
+    }
+
+    #[test]
+    fn fill_replaces_every_placeholder() {
+        assert_eq!(fill("{a} and {b}, {a}", &[("a", &1), ("b", &"two")]), "1 and two, 1");
+    }
+
+    #[test]
+    fn negotiation_prefers_the_cookie_then_the_header_then_english() {
+        assert_eq!(negotiate(Some("fi"), Some("en-US")), Locale::Fi);
+        assert_eq!(negotiate(Some("xx"), Some("fi-FI,en;q=0.5")), Locale::Fi);
+        assert_eq!(negotiate(None, Some("de-DE, en;q=0.4, fi;q=0.9")), Locale::Fi);
+        assert_eq!(negotiate(None, Some("fi;q=0, en;q=0.1")), Locale::En);
+        assert_eq!(negotiate(None, Some("de, sv")), Locale::En);
+        assert_eq!(negotiate(None, Some("en, fi")), Locale::En);
+        assert_eq!(negotiate(None, Some("garbage;q=x")), Locale::En);
+        assert_eq!(negotiate(None, None), Locale::En);
+    }
+
+    #[test]
+    fn href_prefixes_the_locale() {
+        assert_eq!(Locale::Fi.href("/"), "/fi");
+        assert_eq!(Locale::En.href("/account"), "/en/account");
+    }
+}

@@ -1,0 +1,64 @@
+//! The Leptos application, compiled twice: into the server (feature `ssr`) and to wasm
+//! (feature `hydrate`). Server-only code lives behind `ssr` and never reaches the browser.
+
+pub mod catalogue;
+pub mod components;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
+use components::layout::LocaleLayout;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    ParamSegment, StaticSegment, WildcardSegment,
+};
+use pages::{home::HomePage, not_found::NotFound};
+
+/// The HTML document around the app; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/deactivate.css"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <ParentRoute path=ParamSegment("lang") view=LocaleLayout>
+                    <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=WildcardSegment("any") view=NotFound/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<body>` once the wasm has taken over the page. Effects run only in
+/// the browser, after hydration, so end-to-end tests wait for this before they interact.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

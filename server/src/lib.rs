@@ -1,0 +1,6 @@
+//! The axum server: configuration, the database, security, and the Leptos routes.
+
+pub mod config;
+pub mod health;
+pub mod locale_redirect;
+pub mod startup;

@@ -1,0 +1,56 @@
+//! Sends a page request without a locale (`/`, `/account`, ...) to the same page under the
+//! visitor's locale, so every page has exactly one address per language.
+
+use app::i18n::{negotiate, Locale, LOCALE_COOKIE};
+use axum::{
+    extract::Request,
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+/// First path segments that are not pages and never get a locale.
+const UNLOCALIZED: [&str; 5] = ["api", "pkg", "healthz", "readyz", "favicon.svg"];
+
+pub async fn redirect_to_locale(request: Request, next: Next) -> Response {
+    let first_segment = request.uri().path().trim_start_matches('/').split('/').next().unwrap_or("");
+    let is_page = matches!(*request.method(), Method::GET | Method::HEAD)
+        && Locale::from_tag(first_segment).is_none()
+        && !UNLOCALIZED.contains(&first_segment);
+    if !is_page {
+        return next.run(request).await;
+    }
+    let locale = negotiate(
+        cookie(request.headers(), LOCALE_COOKIE).as_deref(),
+        request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+    );
+    let mut target = locale.href(request.uri().path());
+    if let Some(query) = request.uri().query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    let Ok(location) = HeaderValue::from_str(&target) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    (
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, location),
+            (header::VARY, HeaderValue::from_static("Accept-Language, Cookie")),
+        ],
+    )
+        .into_response()
+}
+
+/// The value of the cookie `name`, if the request has it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then(|| value.to_owned())
+        })
+}
