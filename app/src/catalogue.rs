@@ -11,7 +11,7 @@ pub struct CatalogueSummary {
 
 #[server(prefix = "/api")]
 pub async fn load_catalogue_summary() -> Result<CatalogueSummary, AppError> {
-    let pool = expect_context::<sqlx::PgPool>();
+    let pool = crate::server_context::server_context().pool;
     Ok(store::catalogue_summary(&pool).await?)
 }
 

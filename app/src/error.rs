@@ -1,7 +1,10 @@
 //! The one error type every server function returns. What the user sees is chosen here and
 //! localized by the page; what went wrong inside stays in the server log.
 
-use crate::i18n::Messages;
+use crate::{
+    domain::FieldProblem,
+    i18n::{fill, Messages},
+};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -14,14 +17,37 @@ pub enum AppError {
     Internal,
     /// The browser could not reach the server, or could not read its answer.
     Unreachable,
+    /// Form input the server refused, field by field.
+    Invalid(Vec<FieldProblem>),
+    /// Wrong email or password; deliberately does not say which.
+    SignInFailed,
+    /// The page needs a signed-in account.
+    NotSignedIn,
+    /// Too many attempts: try again after this many seconds.
+    RateLimited { retry_after_secs: u64 },
 }
 
 impl AppError {
     /// The message to show, in the page's language.
-    pub fn message(&self, t: &'static Messages) -> &'static str {
+    pub fn message(&self, t: &'static Messages) -> String {
         match self {
-            AppError::Internal => t.error_internal,
-            AppError::Unreachable => t.error_unreachable,
+            AppError::Internal => t.error_internal.to_owned(),
+            AppError::Unreachable => t.error_unreachable.to_owned(),
+            AppError::Invalid(_) => t.error_invalid.to_owned(),
+            AppError::SignInFailed => t.error_sign_in_failed.to_owned(),
+            AppError::NotSignedIn => t.error_not_signed_in.to_owned(),
+            AppError::RateLimited { retry_after_secs } => {
+                let minutes = retry_after_secs.div_ceil(60) as i64;
+                fill(t.error_rate_limited.select(minutes), &[("minutes", &minutes)])
+            }
+        }
+    }
+
+    /// The field problems, if this is a validation error.
+    pub fn field_problems(&self) -> &[FieldProblem] {
+        match self {
+            AppError::Invalid(problems) => problems,
+            _ => &[],
         }
     }
 }

@@ -72,6 +72,27 @@ impl Locale {
     }
 }
 
+/// A country's name, by its ISO code (see `domain::account::COUNTRIES`).
+pub fn country_name(t: &'static Messages, code: &str) -> &'static str {
+    match code {
+        "FI" => t.country_fi,
+        "SE" => t.country_se,
+        "EE" => t.country_ee,
+        "NO" => t.country_no,
+        "DK" => t.country_dk,
+        "DE" => t.country_de,
+        "GB" => t.country_gb,
+        "US" => t.country_us,
+        "ES" => t.country_es,
+        "FR" => t.country_fr,
+        _ => code_unknown(t),
+    }
+}
+
+fn code_unknown(t: &'static Messages) -> &'static str {
+    t.problem_country_unknown
+}
+
 /// The name of the cookie that remembers the visitor's language.
 pub const LOCALE_COOKIE: &str = "locale";
 

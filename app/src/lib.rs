@@ -1,11 +1,15 @@
 //! The Leptos application, compiled twice: into the server (feature `ssr`) and to wasm
 //! (feature `hydrate`). Server-only code lives behind `ssr` and never reaches the browser.
 
+pub mod auth;
 pub mod catalogue;
 pub mod components;
+pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server_context;
 
 use components::layout::LocaleLayout;
 use leptos::prelude::*;
@@ -14,7 +18,11 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     ParamSegment, StaticSegment, WildcardSegment,
 };
-use pages::{home::HomePage, not_found::NotFound};
+use pages::{
+    home::HomePage,
+    not_found::NotFound,
+    sign_in::{SignInPage, SignUpPage},
+};
 
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -46,6 +54,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <ParentRoute path=ParamSegment("lang") view=LocaleLayout>
                     <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=StaticSegment("login") view=SignInPage/>
+                    <Route path=StaticSegment("register") view=SignUpPage/>
                     <Route path=WildcardSegment("any") view=NotFound/>
                 </ParentRoute>
             </Routes>

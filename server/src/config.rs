@@ -8,7 +8,10 @@ pub struct Config {
     pub database_url: String,
     pub leptos: LeptosOptions,
     /// The origin browsers reach the site at; state-changing requests must come from it.
-    pub public_origin: String,
+    /// `None`: `http://` and the address the server listens on.
+    pub public_origin: Option<String>,
+    /// Keys the digests of blocked email addresses (`APP_SECRET`, at least 32 bytes).
+    pub secret: Vec<u8>,
     /// Seeds the demo accounts at start (`cargo xtask run`).
     pub demo_data: bool,
     /// Exposes the fixtures API for end-to-end suites. Never in production.
@@ -32,11 +35,17 @@ impl Config {
         let leptos = leptos::config::get_configuration(None)
             .map_err(|e| ConfigError(format!("invalid LEPTOS_* setting: {e}")))?
             .leptos_options;
-        let public_origin = env::var("APP_PUBLIC_ORIGIN").unwrap_or_else(|_| format!("http://{}", leptos.site_addr));
+        let secret = env::var("APP_SECRET").map_err(|_| {
+            ConfigError("APP_SECRET is not set — set it to 32 or more random bytes (cargo xtask run makes one in .data/)".into())
+        })?;
+        if secret.len() < 32 {
+            return Err(ConfigError("APP_SECRET is too short — use at least 32 random characters".into()));
+        }
         Ok(Config {
             database_url,
             leptos,
-            public_origin,
+            public_origin: env::var("APP_PUBLIC_ORIGIN").ok().filter(|o| !o.is_empty()),
+            secret: secret.into_bytes(),
             demo_data: flag("APP_DEMO_DATA")?,
             test_fixtures: flag("APP_TEST_FIXTURES")?,
         })

@@ -3,4 +3,6 @@
 pub mod config;
 pub mod health;
 pub mod locale_redirect;
+pub mod security;
+pub mod sessions;
 pub mod startup;

@@ -1,32 +1,48 @@
 //! Builds the application: database pool and migrations, the router, the listener.
 
-use crate::{config::Config, health, locale_redirect::redirect_to_locale};
-use app::{shell, App};
+use crate::{
+    config::Config,
+    health,
+    locale_redirect::redirect_to_locale,
+    security::{self, PublicOrigin},
+    sessions::resolve_session,
+};
+use app::{auth::digest::EmailDigester, server_context::ServerContext, shell, App};
 use axum::{
     body::Body,
     extract::{FromRef, Request, State},
+    http::HeaderValue,
     middleware,
     response::{IntoResponse, Response},
     routing::get,
     Router,
 };
-use leptos::{config::LeptosOptions, prelude::provide_context};
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos::{config::LeptosOptions, nonce::use_nonce, prelude::*};
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes, ResponseOptions};
 use sqlx::{postgres::PgPoolOptions, PgPool};
-use std::{fmt, future::Future, io, net::SocketAddr, time::Duration};
+use std::{fmt, future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    services::{ServeDir, ServeFile},
+};
+
+/// Forms here are small; anything bigger is refused before it is read.
+const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub pool: PgPool,
+    pub server: ServerContext,
+    pub origin: PublicOrigin,
 }
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    pool: PgPool,
 }
 
 #[derive(Debug)]
@@ -65,12 +81,29 @@ impl Application {
 
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr).await.map_err(|e| StartupError::Listen(addr, e))?;
-        let state = AppState { leptos: config.leptos, pool };
-        Ok(Application { listener, router: router(state) })
+        let local = listener.local_addr().map_err(|e| StartupError::Listen(addr, e))?;
+        let origin = config.public_origin.unwrap_or_else(|| format!("http://{local}"));
+        app::auth::store::prepare_dummy_hash();
+
+        let state = AppState {
+            leptos: config.leptos,
+            pool: pool.clone(),
+            server: ServerContext {
+                pool: pool.clone(),
+                digester: EmailDigester::new(&config.secret),
+                secure_cookies: origin.starts_with("https://"),
+            },
+            origin: PublicOrigin(Arc::from(origin)),
+        };
+        Ok(Application { listener, router: router(state), pool })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     /// Serves until `shutdown` completes, then finishes the requests under way.
@@ -92,21 +125,39 @@ fn router(state: AppState) -> Router {
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .route_service("/favicon.svg", ServeFile::new(format!("{site_root}/favicon.svg")))
         .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
-        .leptos_routes_with_context(&state, routes, context_for(&state), {
+        .leptos_routes_with_context(&state, routes, page_context(&state), {
             let leptos = state.leptos.clone();
             move || shell(leptos.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(&state), shell))
+        .layer(middleware::from_fn_with_state(state.server.clone(), resolve_session))
         .layer(middleware::from_fn(redirect_to_locale))
+        .layer(middleware::from_fn_with_state(state.origin.clone(), security::refuse_cross_site))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn(security::security_headers))
         .with_state(state)
 }
 
-/// What server functions and pages find in the Leptos context.
-fn context_for(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
-    let pool = state.pool.clone();
-    move || provide_context(pool.clone())
+/// What server functions find in the Leptos context.
+fn server_fn_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let server = state.server.clone();
+    move || provide_context(server.clone())
+}
+
+/// What pages find in the Leptos context, and the page's Content-Security-Policy, which names
+/// the nonce Leptos put on this response's inline scripts.
+fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let server_fn_context = server_fn_context(state);
+    move || {
+        server_fn_context();
+        let nonce = use_nonce().map(|n| n.to_string());
+        let policy = security::content_security_policy(nonce.as_deref());
+        if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&policy)) {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
 }
 
 async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> Response {
-    handle_server_fns_with_context(context_for(&state), request).await.into_response()
+    handle_server_fns_with_context(server_fn_context(&state), request).await.into_response()
 }

@@ -1,13 +1,17 @@
 //! The site header: the brand, the language switcher and the profile area top right.
 
-use crate::i18n::{use_locale, use_messages, Locale};
-use leptos::prelude::*;
+use crate::{
+    auth::forms::{current_viewer, SignOut},
+    i18n::{fill, use_locale, use_messages, Locale},
+};
+use leptos::{form::ActionForm, prelude::*};
 use leptos_router::{components::A, hooks::use_location};
 
 #[component]
 pub fn Header() -> impl IntoView {
     let t = use_messages();
     let locale = use_locale();
+    let viewer = Resource::new(|| (), |_| current_viewer());
 
     view! {
         <header class="site-header">
@@ -16,19 +20,54 @@ pub fn Header() -> impl IntoView {
             </A>
             <LanguageSwitcher/>
             <nav class="profile-area" aria-label=move || t.get().account_menu>
-                <A href=move || locale.get().href("/login") attr:class="button button-primary">
-                    {move || t.get().sign_in}
-                </A>
-                <A href=move || locale.get().href("/register") attr:class="button">
-                    {move || t.get().join}
-                </A>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        match viewer.await {
+                            Ok(Some(viewer)) => view! { <SignedInArea name=viewer.name/> }.into_any(),
+                            _ => view! { <SignedOutArea/> }.into_any(),
+                        }
+                    })}
+                </Suspense>
             </nav>
         </header>
     }
 }
 
+#[component]
+fn SignedOutArea() -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    view! {
+        <A href=move || locale.get().href("/login") attr:class="button button-primary">
+            {move || t.get().sign_in}
+        </A>
+        <A href=move || locale.get().href("/register") attr:class="button">
+            {move || t.get().join}
+        </A>
+    }
+}
+
+#[component]
+fn SignedInArea(name: String) -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(target)) = sign_out.value().get() {
+            let _ = window().location().assign(&target);
+        }
+    });
+    view! {
+        <span class="viewer-name">{move || fill(t.get().hello_name, &[("name", &name)])}</span>
+        <ActionForm action=sign_out>
+            <input type="hidden" name="locale" value=move || locale.get().tag()/>
+            <button type="submit" class="button">{move || t.get().sign_out}</button>
+        </ActionForm>
+    }
+}
+
 /// Links to the same page in each language. Following one is a client-side navigation, so the
-/// page changes without a reload; the server remembers the choice in a cookie.
+/// page changes without a reload; the locale cookie remembers the choice.
 #[component]
 fn LanguageSwitcher() -> impl IntoView {
     let t = use_messages();

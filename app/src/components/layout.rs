@@ -1,7 +1,11 @@
 //! The frame of every localized page: reads the locale from the path, sets `<html lang>`,
 //! and renders the header around the page.
 
-use crate::{components::header::Header, i18n::Locale, pages::not_found::NotFound};
+use crate::{
+    components::header::Header,
+    i18n::{Locale, LOCALE_COOKIE},
+    pages::not_found::NotFound,
+};
 use leptos::prelude::*;
 use leptos_meta::{Html, Title};
 use leptos_router::{components::Outlet, hooks::use_params_map};
@@ -13,6 +17,7 @@ pub fn LocaleLayout() -> impl IntoView {
     let known = move || tag.get().as_deref().and_then(Locale::from_tag).is_some();
     let locale = Memo::new(move |_| tag.get().as_deref().and_then(Locale::from_tag).unwrap_or_default());
     provide_context(locale);
+    remember_locale(locale);
 
     view! {
         <Html {..} lang=move || locale.get().tag()/>
@@ -25,4 +30,16 @@ pub fn LocaleLayout() -> impl IntoView {
             </main>
         </Show>
     }
+}
+
+/// Keeps the locale cookie in step with the page, so a bare address later opens in the
+/// language the visitor last used. Runs in the browser only.
+fn remember_locale(locale: Memo<Locale>) {
+    Effect::new(move |_| {
+        use leptos::wasm_bindgen::JsCast;
+        let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", LOCALE_COOKIE, locale.get().tag());
+        if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
+            let _ = document.set_cookie(&cookie);
+        }
+    });
 }

@@ -1,2 +1,3 @@
+pub mod form;
 pub mod header;
 pub mod layout;

@@ -16,7 +16,8 @@ impl TestApp {
         leptos.site_addr = "127.0.0.1:0".parse().unwrap();
         let config = Config {
             database_url: database_url.clone(),
-            public_origin: String::new(),
+            public_origin: None,
+            secret: b"integration-test-secret-integration-test-secret".to_vec(),
             leptos,
             demo_data: false,
             test_fixtures: false,

@@ -1,0 +1,109 @@
+//! Form parts following the GOV.UK error pattern: a summary at the top that links to each
+//! field, and the message again at the field (`aria-invalid`, `aria-describedby`).
+
+use crate::{domain::FieldProblem, i18n::use_messages};
+use leptos::prelude::*;
+
+/// The `id` of a field's input, which the error summary links to.
+pub fn field_id(name: &str) -> String {
+    format!("field-{name}")
+}
+
+/// The summary of everything wrong with a submitted form; says nothing when all is well.
+#[component]
+pub fn ErrorSummary(
+    #[prop(into)] problems: Signal<Vec<FieldProblem>>,
+    /// A problem that belongs to no field (wrong credentials, too many attempts).
+    #[prop(into)]
+    general: Signal<Option<String>>,
+) -> impl IntoView {
+    let t = use_messages();
+    let has_any = move || !problems.read().is_empty() || general.read().is_some();
+
+    view! {
+        <Show when=has_any>
+            <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
+                <h2 id="error-summary-title">{move || t.get().error_summary_title}</h2>
+                {move || general.get().map(|message| view! { <p>{message}</p> })}
+                <ul>
+                    {move || {
+                        problems
+                            .get()
+                            .into_iter()
+                            .map(|p| {
+                                view! {
+                                    <li>
+                                        <a href=format!("#{}", field_id(&p.field))>{p.problem.message(t.get())}</a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </div>
+        </Show>
+    }
+}
+
+/// The message for field `name` among `problems`, if any.
+pub fn problem_at(problems: &[FieldProblem], name: &str) -> Option<FieldProblem> {
+    problems.iter().find(|p| p.field == name).cloned()
+}
+
+/// A labelled input with its hint and its error message.
+#[component]
+pub fn TextField(
+    name: &'static str,
+    #[prop(into)] label: Signal<&'static str>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<Signal<&'static str>>,
+    #[prop(into)] problems: Signal<Vec<FieldProblem>>,
+    #[prop(optional, into)] value: Signal<String>,
+) -> impl IntoView {
+    let t = use_messages();
+    let id = field_id(name);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let problem = Memo::new(move |_| problem_at(&problems.read(), name));
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if problem.read().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+
+    view! {
+        <div class="field" class:field-invalid=move || problem.read().is_some()>
+            <label for=id.clone()>{move || label.get()}</label>
+            {hint.map(|hint| view! { <p class="field-hint" id=hint_id.clone()>{move || hint.get()}</p> })}
+            {move || {
+                problem
+                    .get()
+                    .map(|p| {
+                        view! {
+                            <p class="field-error" id=error_id.clone()>
+                                {p.problem.message(t.get())}
+                            </p>
+                        }
+                    })
+            }}
+            <input
+                id=id.clone()
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                prop:value=move || value.get()
+                aria-invalid=move || problem.read().is_some().then_some("true")
+                aria-describedby=described_by
+            />
+        </div>
+    }
+}

@@ -1,0 +1,78 @@
+//! What can be wrong with a form field, as codes the page turns into localized messages.
+
+use crate::i18n::Messages;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    Required,
+    TooLong { max: usize },
+    EmailInvalid,
+    EmailTaken,
+    EmailBlocked,
+    PasswordTooShort { min: usize },
+    PhoneInvalid,
+    CountryUnknown,
+    PasswordWrong,
+}
+
+impl Problem {
+    pub fn message(self, t: &'static Messages) -> String {
+        use crate::i18n::fill;
+        match self {
+            Problem::Required => t.problem_required.to_owned(),
+            Problem::TooLong { max } => fill(t.problem_too_long, &[("max", &max)]),
+            Problem::EmailInvalid => t.problem_email_invalid.to_owned(),
+            Problem::EmailTaken => t.problem_email_taken.to_owned(),
+            Problem::EmailBlocked => t.problem_email_blocked.to_owned(),
+            Problem::PasswordTooShort { min } => fill(t.problem_password_too_short, &[("min", &min)]),
+            Problem::PhoneInvalid => t.problem_phone_invalid.to_owned(),
+            Problem::CountryUnknown => t.problem_country_unknown.to_owned(),
+            Problem::PasswordWrong => t.problem_password_wrong.to_owned(),
+        }
+    }
+}
+
+/// A problem at a named field of a form (the field's `name` attribute).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub problem: Problem,
+}
+
+impl FieldProblem {
+    pub fn new(field: &str, problem: Problem) -> FieldProblem {
+        FieldProblem { field: field.to_owned(), problem }
+    }
+}
+
+/// Collects the problems of several fields, so a form reports all of them at once.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldProblem>);
+
+impl Problems {
+    /// Keeps the parsed value, or records the problem under `field`.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, Problem>) -> Option<T> {
+        parsed.map_err(|problem| self.0.push(FieldProblem::new(field, problem))).ok()
+    }
+
+    pub fn into_result(self) -> Result<(), Vec<FieldProblem>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+/// Trims `raw` and checks it is present and at most `max` characters long.
+pub fn required_text(raw: &str, max: usize) -> Result<String, Problem> {
+    let text = raw.trim();
+    if text.is_empty() {
+        Err(Problem::Required)
+    } else if text.chars().count() > max {
+        Err(Problem::TooLong { max })
+    } else {
+        Ok(text.to_owned())
+    }
+}

@@ -1,0 +1,54 @@
+//! What the server gives every server function and page render (server only).
+
+use crate::auth::digest::EmailDigester;
+use axum::extract::ConnectInfo;
+use http::{header, HeaderValue, StatusCode};
+use leptos::prelude::{expect_context, use_context};
+use leptos_axum::ResponseOptions;
+use sqlx::PgPool;
+use std::net::{IpAddr, SocketAddr};
+
+#[derive(Clone)]
+pub struct ServerContext {
+    pub pool: PgPool,
+    pub digester: EmailDigester,
+    /// Cookies get `Secure` when the public origin is https.
+    pub secure_cookies: bool,
+}
+
+pub fn server_context() -> ServerContext {
+    expect_context::<ServerContext>()
+}
+
+/// The address the request came from (the server runs behind no proxy it would trust).
+pub fn client_ip() -> Option<IpAddr> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+}
+
+/// Sets the status of the response being built.
+pub fn set_status(status: StatusCode) {
+    expect_context::<ResponseOptions>().set_status(status);
+}
+
+/// Adds a `Set-Cookie` to the response being built.
+pub fn set_cookie(cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        expect_context::<ResponseOptions>().append_header(header::SET_COOKIE, value);
+    }
+}
+
+/// Sends a plain HTML form post (JavaScript off) on to `target` after success. A call from the
+/// running app gets the target in its result instead and navigates itself.
+pub fn redirect_plain_form_post(target: &str) {
+    let plain_post = use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    });
+    if plain_post {
+        if let Ok(location) = HeaderValue::from_str(target) {
+            let response = expect_context::<ResponseOptions>();
+            response.set_status(StatusCode::SEE_OTHER);
+            response.insert_header(header::LOCATION, location);
+        }
+    }
+}
