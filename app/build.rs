@@ -16,8 +16,7 @@ fn main() {
         .map(|locale| {
             let path = dir.join(format!("{locale}.json"));
             println!("cargo:rerun-if-changed={}", path.display());
-            let text = fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
             match serde_json::from_str(&text) {
                 Ok(Value::Object(map)) => (*locale, map),
                 Ok(_) => panic!("{} must hold one JSON object", path.display()),
@@ -27,10 +26,8 @@ fn main() {
         .collect();
 
     let reference = &tables.iter().find(|(l, _)| *l == REFERENCE).unwrap().1;
-    let problems: Vec<String> = tables
-        .iter()
-        .flat_map(|(locale, table)| check_locale(locale, table, reference))
-        .collect();
+    let problems: Vec<String> =
+        tables.iter().flat_map(|(locale, table)| check_locale(locale, table, reference)).collect();
     if !problems.is_empty() {
         panic!("locale files are incomplete:\n  {}", problems.join("\n  "));
     }
@@ -68,9 +65,10 @@ fn check_locale(locale: &str, table: &Map<String, Value>, reference: &Map<String
     for (key, value) in reference {
         match table.get(key) {
             None => problems.push(format!("{locale}: missing key `{key}`")),
-            Some(found) if value.is_object() != found.is_object() => {
-                problems.push(format!("{locale}: `{key}` must be a {}", if value.is_object() { "plural object" } else { "string" }))
-            }
+            Some(found) if value.is_object() != found.is_object() => problems.push(format!(
+                "{locale}: `{key}` must be a {}",
+                if value.is_object() { "plural object" } else { "string" }
+            )),
             Some(Value::Object(forms)) => {
                 for form in PLURAL_FORMS {
                     if forms.get(form).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {

@@ -99,10 +99,7 @@ pub const LOCALE_COOKIE: &str = "locale";
 /// Chooses the locale for a path without one: the remembered choice (cookie), else the
 /// browser's preferences (`Accept-Language`, by quality), else English.
 pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Locale {
-    cookie
-        .and_then(Locale::from_tag)
-        .or_else(|| accept_language.and_then(best_accepted))
-        .unwrap_or_default()
+    cookie.and_then(Locale::from_tag).or_else(|| accept_language.and_then(best_accepted)).unwrap_or_default()
 }
 
 /// The supported locale the `Accept-Language` header ranks highest (`fi-FI;q=0.8` counts as `fi`).
@@ -113,9 +110,8 @@ fn best_accepted(header: &str) -> Option<Locale> {
         .filter_map(|(position, range)| {
             let mut parts = range.split(';');
             let tag = parts.next()?.trim();
-            let quality = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            let quality =
+                parts.find_map(|p| p.trim().strip_prefix("q=")).map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
             let locale = Locale::from_tag(tag.split('-').next()?)?;
             (quality > 0.0).then_some((quality, position, locale))
         })
@@ -126,9 +122,9 @@ fn best_accepted(header: &str) -> Option<Locale> {
 
 /// Replaces each `{name}` in `template` by its value.
 pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
-    values.iter().fold(template.to_owned(), |text, (name, value)| {
-        text.replace(&format!("{{{name}}}"), &value.to_string())
-    })
+    values
+        .iter()
+        .fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), &value.to_string()))
 }
 
 /// The current page's locale, provided by the locale layout.

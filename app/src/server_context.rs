@@ -1,6 +1,6 @@
 //! What the server gives every server function and page render (server only).
 
-use crate::auth::digest::EmailDigester;
+use crate::{auth::digest::EmailDigester, error::AppError};
 use axum::extract::ConnectInfo;
 use http::{header, HeaderValue, StatusCode};
 use leptos::prelude::{expect_context, use_context};
@@ -29,6 +29,20 @@ pub fn client_ip() -> Option<IpAddr> {
 /// Sets the status of the response being built.
 pub fn set_status(status: StatusCode) {
     expect_context::<ResponseOptions>().set_status(status);
+}
+
+/// Gives the response the status that fits `error`; server functions pass every error through
+/// this on the way out.
+pub fn with_status(error: AppError) -> AppError {
+    let status = match &error {
+        AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        AppError::Unreachable => StatusCode::BAD_GATEWAY,
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::SignInFailed | AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+    };
+    set_status(status);
+    error
 }
 
 /// Adds a `Set-Cookie` to the response being built.

@@ -30,13 +30,19 @@ impl fmt::Display for ConfigError {
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
         let database_url = env::var("DATABASE_URL").map_err(|_| {
-            ConfigError("DATABASE_URL is not set — run the app with `cargo xtask run`, or set DATABASE_URL=postgres://...".into())
+            ConfigError(
+                "DATABASE_URL is not set — run the app with `cargo xtask run`, or set DATABASE_URL=postgres://..."
+                    .into(),
+            )
         })?;
         let leptos = leptos::config::get_configuration(None)
             .map_err(|e| ConfigError(format!("invalid LEPTOS_* setting: {e}")))?
             .leptos_options;
         let secret = env::var("APP_SECRET").map_err(|_| {
-            ConfigError("APP_SECRET is not set — set it to 32 or more random bytes (cargo xtask run makes one in .data/)".into())
+            ConfigError(
+                "APP_SECRET is not set — set it to 32 or more random bytes (cargo xtask run makes one in .data/)"
+                    .into(),
+            )
         })?;
         if secret.len() < 32 {
             return Err(ConfigError("APP_SECRET is too short — use at least 32 random characters".into()));

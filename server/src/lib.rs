@@ -1,6 +1,8 @@
 //! The axum server: configuration, the database, security, and the Leptos routes.
 
 pub mod config;
+pub mod demo;
+pub mod fixtures;
 pub mod health;
 pub mod locale_redirect;
 pub mod security;

@@ -10,7 +10,7 @@ use axum::{
 };
 
 /// First path segments that are not pages and never get a locale.
-const UNLOCALIZED: [&str; 5] = ["api", "pkg", "healthz", "readyz", "favicon.svg"];
+const UNLOCALIZED: [&str; 6] = ["api", "pkg", "healthz", "readyz", "favicon.svg", "test-fixtures"];
 
 pub async fn redirect_to_locale(request: Request, next: Next) -> Response {
     let first_segment = request.uri().path().trim_start_matches('/').split('/').next().unwrap_or("");
@@ -34,23 +34,15 @@ pub async fn redirect_to_locale(request: Request, next: Next) -> Response {
     };
     (
         StatusCode::FOUND,
-        [
-            (header::LOCATION, location),
-            (header::VARY, HeaderValue::from_static("Accept-Language, Cookie")),
-        ],
+        [(header::LOCATION, location), (header::VARY, HeaderValue::from_static("Accept-Language, Cookie"))],
     )
         .into_response()
 }
 
 /// The value of the cookie `name`, if the request has it.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (key, value) = pair.trim().split_once('=')?;
-            (key == name).then(|| value.to_owned())
-        })
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (key, value) = pair.trim().split_once('=')?;
+        (key == name).then(|| value.to_owned())
+    })
 }

@@ -59,10 +59,8 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    let is_html = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let is_html =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if is_html {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
@@ -86,7 +84,10 @@ mod tests {
         let origin = PublicOrigin("http://127.0.0.1:3000".into());
         assert!(sent_by_this_site(&headers(&[("sec-fetch-site", "same-origin")]), &origin));
         assert!(sent_by_this_site(&headers(&[("sec-fetch-site", "none")]), &origin));
-        assert!(!sent_by_this_site(&headers(&[("sec-fetch-site", "cross-site"), ("origin", "http://127.0.0.1:3000")]), &origin));
+        assert!(!sent_by_this_site(
+            &headers(&[("sec-fetch-site", "cross-site"), ("origin", "http://127.0.0.1:3000")]),
+            &origin
+        ));
         assert!(!sent_by_this_site(&headers(&[("sec-fetch-site", "same-site")]), &origin));
         assert!(sent_by_this_site(&headers(&[("origin", "http://127.0.0.1:3000")]), &origin));
         assert!(!sent_by_this_site(&headers(&[("origin", "http://evil.example")]), &origin));

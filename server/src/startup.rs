@@ -2,7 +2,7 @@
 
 use crate::{
     config::Config,
-    health,
+    demo, fixtures, health,
     locale_redirect::redirect_to_locale,
     security::{self, PublicOrigin},
     sessions::resolve_session,
@@ -60,10 +60,9 @@ impl fmt::Display for StartupError {
                 "cannot connect to the database ({e}) — check that PostgreSQL is running and DATABASE_URL is right"
             ),
             StartupError::Migrations(e) => write!(f, "cannot apply the database migrations: {e}"),
-            StartupError::Listen(addr, e) if e.kind() == io::ErrorKind::AddrInUse => write!(
-                f,
-                "{addr} is already in use — stop the other process or set LEPTOS_SITE_ADDR=127.0.0.1:<port>"
-            ),
+            StartupError::Listen(addr, e) if e.kind() == io::ErrorKind::AddrInUse => {
+                write!(f, "{addr} is already in use — stop the other process or set LEPTOS_SITE_ADDR=127.0.0.1:<port>")
+            }
             StartupError::Listen(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
         }
     }
@@ -78,6 +77,10 @@ impl Application {
             .await
             .map_err(StartupError::Database)?;
         sqlx::migrate!("../migrations").run(&pool).await.map_err(StartupError::Migrations)?;
+        if config.demo_data {
+            let accounts = demo::seed(&pool).await.map_err(StartupError::Database)?;
+            demo::print_sign_in_details(&accounts);
+        }
 
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr).await.map_err(|e| StartupError::Listen(addr, e))?;
@@ -95,7 +98,7 @@ impl Application {
             },
             origin: PublicOrigin(Arc::from(origin)),
         };
-        Ok(Application { listener, router: router(state), pool })
+        Ok(Application { listener, router: router(state, config.test_fixtures), pool })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -114,8 +117,14 @@ impl Application {
     }
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, test_fixtures: bool) -> Router {
     let routes = generate_route_list(App);
+    let fixture_routes = if test_fixtures {
+        tracing::warn!("APP_TEST_FIXTURES is on: the fixtures API is at /test-fixtures; never do this in production");
+        Router::new().nest("/test-fixtures", fixtures::router())
+    } else {
+        fixtures::disabled_router()
+    };
     let site_root = state.leptos.site_root.to_string();
     let pkg_dir = format!("{site_root}/{}", state.leptos.site_pkg_dir);
 
@@ -123,6 +132,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
+        .merge(fixture_routes)
         .route_service("/favicon.svg", ServeFile::new(format!("{site_root}/favicon.svg")))
         .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
         .leptos_routes_with_context(&state, routes, page_context(&state), {

@@ -3,6 +3,8 @@
 
 use super::Viewer;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server_context::with_status;
 use leptos::prelude::*;
 
 /// Who is signed in, for the header.
@@ -18,7 +20,7 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<String, AppError> {
-    server::sign_in(&locale, &email, &password, next.as_deref()).await
+    server::sign_in(&locale, &email, &password, next.as_deref()).await.map_err(with_status)
 }
 
 #[server(prefix = "/api", endpoint = "sign_up")]
@@ -29,12 +31,12 @@ pub async fn sign_up(
     password: String,
     country: String,
 ) -> Result<String, AppError> {
-    server::sign_up(&locale, &name, &email, &password, &country).await
+    server::sign_up(&locale, &name, &email, &password, &country).await.map_err(with_status)
 }
 
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out(locale: String) -> Result<String, AppError> {
-    server::sign_out(&locale).await
+    server::sign_out(&locale).await.map_err(with_status)
 }
 
 /// Only a path on this site may be a destination after sign-in (no open redirects).
@@ -63,9 +65,9 @@ mod server {
         },
         error::AppError,
         i18n::Locale,
-        server_context::{client_ip, redirect_plain_form_post, server_context, set_cookie, set_status},
+        server_context::{client_ip, redirect_plain_form_post, server_context, set_cookie},
     };
-    use http::{header, HeaderValue, StatusCode};
+    use http::{header, HeaderValue};
     use leptos::prelude::expect_context;
 
     fn locale_of(tag: &str) -> Locale {
@@ -118,7 +120,6 @@ mod server {
         for (limit, key) in attempts {
             limit.record_failure(&ctx.pool, key).await?;
         }
-        set_status(StatusCode::UNAUTHORIZED);
         Err(AppError::SignInFailed)
     }
 
@@ -127,9 +128,8 @@ mod server {
         let Some(wait) = limit.retry_after(&server_context().pool, key).await? else {
             return Ok(());
         };
-        let response = expect_context::<leptos_axum::ResponseOptions>();
-        response.set_status(StatusCode::TOO_MANY_REQUESTS);
-        response.insert_header(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        expect_context::<leptos_axum::ResponseOptions>()
+            .insert_header(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
         Err(AppError::RateLimited { retry_after_secs: wait.as_secs() })
     }
 

@@ -1,8 +1,8 @@
 //! Accounts and sign-in: who is signed in, and the forms that change it.
 
-pub mod forms;
 #[cfg(feature = "ssr")]
 pub mod digest;
+pub mod forms;
 #[cfg(feature = "ssr")]
 pub mod rate_limit;
 #[cfg(feature = "ssr")]

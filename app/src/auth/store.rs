@@ -12,12 +12,11 @@ pub struct Credentials {
 
 /// The password hash of the live account with this address (case-insensitive).
 pub async fn find_credentials(pool: &PgPool, email: &EmailAddress) -> sqlx::Result<Option<Credentials>> {
-    let row: Option<(Uuid, String)> = sqlx::query_as(
-        "SELECT id, password_hash FROM accounts WHERE lower(email) = $1 AND deleted_at IS NULL",
-    )
-    .bind(email.normalized())
-    .fetch_optional(pool)
-    .await?;
+    let row: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM accounts WHERE lower(email) = $1 AND deleted_at IS NULL")
+            .bind(email.normalized())
+            .fetch_optional(pool)
+            .await?;
     Ok(row.map(|(account_id, password_hash)| Credentials { account_id, password_hash }))
 }
 
@@ -67,19 +66,14 @@ pub async fn insert_account(
 
 /// Remembers that the person just proved they know the password (sign-in, re-authentication).
 pub async fn record_password_entry(conn: &mut PgConnection, account_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE accounts SET password_entered_at = now() WHERE id = $1")
-        .bind(account_id)
-        .execute(conn)
-        .await?;
+    sqlx::query("UPDATE accounts SET password_entered_at = now() WHERE id = $1").bind(account_id).execute(conn).await?;
     Ok(())
 }
 
 /// Argon2 is slow on purpose: hash and verify off the async workers.
 pub async fn hash_password(password: &NewPassword) -> String {
     let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
-        .await
-        .expect("hashing does not panic")
+    tokio::task::spawn_blocking(move || password_auth::generate_hash(password)).await.expect("hashing does not panic")
 }
 
 /// Checks `password` against `hash`, or against a dummy hash when there is no account, so an

@@ -106,11 +106,7 @@ impl Country {
         if code.is_empty() {
             return Err(Problem::Required);
         }
-        COUNTRIES
-            .iter()
-            .find(|c| c.eq_ignore_ascii_case(code))
-            .map(|c| Country(c))
-            .ok_or(Problem::CountryUnknown)
+        COUNTRIES.iter().find(|c| c.eq_ignore_ascii_case(code)).map(|c| Country(c)).ok_or(Problem::CountryUnknown)
     }
 
     pub fn code(self) -> &'static str {

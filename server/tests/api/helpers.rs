@@ -3,6 +3,9 @@
 use server::{config::Config, startup::Application};
 use sqlx::{Connection, Executor, PgConnection};
 
+/// The `APP_SECRET` of every test server.
+pub const TEST_SECRET: &[u8] = b"integration-test-secret-integration-test-secret";
+
 pub struct TestApp {
     pub address: String,
     pub pool: sqlx::PgPool,
@@ -11,17 +14,24 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like `spawn`, with `configure` changing the configuration first (e.g.
+    /// `|config| config.test_fixtures = true`).
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let database_url = fresh_database().await;
         let mut leptos = leptos::config::get_configuration(None).expect("leptos defaults").leptos_options;
         leptos.site_addr = "127.0.0.1:0".parse().unwrap();
-        let config = Config {
+        let mut config = Config {
             database_url: database_url.clone(),
             public_origin: None,
-            secret: b"integration-test-secret-integration-test-secret".to_vec(),
+            secret: TEST_SECRET.to_vec(),
             leptos,
             demo_data: false,
             test_fixtures: false,
         };
+        configure(&mut config);
         let app = Application::build(config).await.expect("the app starts");
         let address = format!("http://{}", app.local_addr());
         tokio::spawn(app.serve_until(std::future::pending()));
@@ -59,4 +69,42 @@ fn uuid_like() -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("{}_{nanos}_{n}", std::process::id())
+}
+
+impl TestApp {
+    /// Calls a server function the way the app's own pages do: a same-origin form post.
+    pub async fn post_form(&self, endpoint: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header(reqwest::header::ORIGIN, &self.address)
+            .form(fields)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// Signs up a new account through the real form endpoint; the client keeps its session.
+    pub async fn sign_up(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "sign_up",
+            &[("locale", "en"), ("name", "Test Person"), ("email", email), ("password", password), ("country", "FI")],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form("sign_in", &[("locale", "en"), ("email", email), ("password", password)]).await
+    }
+
+    /// The name the header greets, if the client is signed in.
+    pub async fn viewer_name(&self) -> Option<String> {
+        let response = self.post_form("viewer", &[]).await;
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        let viewer: Option<serde_json::Value> = response.json().await.unwrap();
+        viewer.map(|v| v["name"].as_str().unwrap().to_owned())
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
 }

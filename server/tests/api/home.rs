@@ -21,8 +21,13 @@ async fn a_bare_path_redirects_by_cookie_then_accept_language_then_english() {
     };
 
     let plain = app.client.get(app.url("/")).send().await.unwrap();
-    let finnish_browser =
-        app.client.get(app.url("/account?tab=1")).header(header::ACCEPT_LANGUAGE, "fi-FI,en;q=0.5").send().await.unwrap();
+    let finnish_browser = app
+        .client
+        .get(app.url("/account?tab=1"))
+        .header(header::ACCEPT_LANGUAGE, "fi-FI,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
     let remembered = app
         .client
         .get(app.url("/"))

@@ -1,4 +1,8 @@
 //! Integration tests: the real server over HTTP against real PostgreSQL.
 
+mod auth;
+mod fixtures;
 mod helpers;
 mod home;
+mod schema;
+mod security;

@@ -1,0 +1,617 @@
+//! The fixtures API for end-to-end suites: each test creates its own fresh account, so suites
+//! run in parallel without sharing state. Mounted at `/test-fixtures` only when
+//! `APP_TEST_FIXTURES=1`; never enable it in production.
+//!
+//! ## `POST /test-fixtures/accounts`
+//!
+//! Creates one account and returns its credentials. The body is JSON
+//! (`Content-Type: application/json`); every field is optional, and an empty body (no
+//! `Content-Type`) means all defaults:
+//!
+//! ```json
+//! {
+//!   "locale": "fi",
+//!   "name": "Aino Testaaja",
+//!   "orders": ["awaiting_payment", "paid", "shipped", "completed", "cancelled"],
+//!   "messages": 10,
+//!   "pending_refund": true,
+//!   "store": true,
+//!   "password_age_minutes": 15
+//! }
+//! ```
+//!
+//! | field | default | meaning |
+//! | --- | --- | --- |
+//! | `locale` | `"en"` | the account's language, `"en"` or `"fi"` (country GB or FI) |
+//! | `name` | `"Alex Tester <8 hex>"` / `"Aino Testaaja <8 hex>"` | the display name, 1 to 100 characters |
+//! | `orders` | `[]` | at most 50: one order per entry, in that status, bought from the shared store "Fixture Supplies", one item each, the newest first |
+//! | `messages` | `0` | 0 to 2000: one conversation with "Fixture Supplies" holding that many messages, alternating between the account (first) and the store's owner |
+//! | `pending_refund` | `false` | one more order, paid then cancelled, with a pending refund of its total |
+//! | `store` | `false` | makes the account a seller: its own open store with 3 listed products and 2 sales to the shared account "Fixture Buyer" (one completed, one paid) |
+//! | `password_age_minutes` | `0` | 0 to 525600: the password was last entered this long ago (more than 10 asks for it again before a deactivation) |
+//!
+//! The account also gets a phone number and one address (copied into its orders' shipping
+//! snapshot), unique to it, so a sweep for its personal data finds only its own rows.
+//!
+//! Answers `201 Created` with
+//!
+//! ```json
+//! { "id": "<uuid>", "email": "e2e-<uuid>@example.test", "password": "<random>",
+//!   "name": "...", "locale": "en", "store_id": "<uuid>" | null }
+//! ```
+//!
+//! or `400 Bad Request` with `{ "error": "..." }` saying what is wrong (malformed JSON, an unknown
+//! field, a value out of bounds), in which case nothing is created. Everything is created in one
+//! transaction. The shared "Fixture Supplies" store, its owner and "Fixture Buyer" are created on
+//! first use (safely under concurrent calls); none of them can sign in.
+
+use crate::startup::AppState;
+use axum::{
+    extract::{rejection::JsonRejection, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{any, post},
+    Json, Router,
+};
+use chrono::{DateTime, Duration, Utc};
+use rand::{distributions::Alphanumeric, Rng};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+pub const MAX_ORDERS: usize = 50;
+pub const MAX_MESSAGES: i64 = 2000;
+pub const MAX_PASSWORD_AGE_MINUTES: i64 = 525_600;
+const MAX_NAME_CHARS: usize = 100;
+const STATUSES: [&str; 5] = ["awaiting_payment", "paid", "shipped", "completed", "cancelled"];
+const CURRENCY: &str = "EUR";
+
+/// The shared seller every fixture account buys from.
+const SUPPLIER_EMAIL: &str = "fixture-supplies-owner@example.test";
+const SUPPLIER_NAME: &str = "Fixture Supplies Owner";
+const SUPPLIER_STORE: &str = "Fixture Supplies";
+const SUPPLIER_PRODUCTS: [(&str, i64); 4] =
+    [("Fixture cable", 599), ("Fixture gadget", 2490), ("Fixture lamp", 4200), ("Fixture widget", 1500)];
+/// The shared buyer of every fixture seller's sales.
+const BUYER_EMAIL: &str = "fixture-buyer@example.test";
+const BUYER_NAME: &str = "Fixture Buyer";
+const BUYER_ADDRESS: &str = "1 Fixture Road, London E1 6AN, GB";
+const BUYER_PHONE: &str = "+44 7700 900001";
+/// Not a valid password hash: the shared fixture accounts can never sign in.
+const NO_PASSWORD: &str = "!fixture-account-without-password";
+
+/// The routes, to be nested at `/test-fixtures`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/accounts", post(create_account))
+}
+
+/// What `/test-fixtures` answers when the API is off: 404, saying how to turn it on. (Without
+/// this, a POST there would reach the static-file fallback, which answers 405.)
+pub fn disabled_router() -> Router<AppState> {
+    async fn off() -> Response {
+        let error = "the fixtures API is off: start the server with APP_TEST_FIXTURES=1 (never in production)";
+        (StatusCode::NOT_FOUND, Json(json!({ "error": error }))).into_response()
+    }
+    Router::new().route("/test-fixtures", any(off)).route("/test-fixtures/{*rest}", any(off))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountRequest {
+    pub locale: Option<String>,
+    pub name: Option<String>,
+    pub orders: Option<Vec<String>>,
+    pub messages: Option<i64>,
+    pub pending_refund: Option<bool>,
+    pub store: Option<bool>,
+    pub password_age_minutes: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedAccount {
+    pub id: Uuid,
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub locale: &'static str,
+    pub store_id: Option<Uuid>,
+}
+
+/// A checked request.
+#[derive(Debug, PartialEq)]
+struct Spec {
+    locale: &'static str,
+    name: Option<String>,
+    orders: Vec<&'static str>,
+    messages: i32,
+    pending_refund: bool,
+    store: bool,
+    password_age_minutes: i32,
+}
+
+impl AccountRequest {
+    /// Every problem with the request, or what to create.
+    fn check(self) -> Result<Spec, String> {
+        let mut problems = Vec::new();
+        let locale = match self.locale.as_deref() {
+            None | Some("en") => "en",
+            Some("fi") => "fi",
+            Some(other) => {
+                problems.push(format!("locale must be \"en\" or \"fi\", not {other:?}"));
+                "en"
+            }
+        };
+        let name = self.name.map(|n| n.trim().to_owned());
+        match &name {
+            Some(n) if n.is_empty() => problems.push("name must not be empty".to_owned()),
+            Some(n) if n.chars().count() > MAX_NAME_CHARS => {
+                problems.push(format!("name must be at most {MAX_NAME_CHARS} characters, not {}", n.chars().count()))
+            }
+            Some(n) if n.chars().any(char::is_control) => {
+                problems.push("name must not contain control characters".to_owned())
+            }
+            _ => {}
+        }
+        let requested = self.orders.unwrap_or_default();
+        if requested.len() > MAX_ORDERS {
+            problems.push(format!("orders may list at most {MAX_ORDERS} orders, not {}", requested.len()));
+        }
+        let mut orders = Vec::with_capacity(requested.len());
+        for (i, status) in requested.iter().enumerate() {
+            match STATUSES.iter().find(|s| **s == status) {
+                Some(s) => orders.push(*s),
+                None => problems.push(format!(
+                    "orders[{i}] is {status:?}, which is not an order status: use one of {}",
+                    STATUSES.join(", ")
+                )),
+            }
+        }
+        let messages = self.messages.unwrap_or(0);
+        if !(0..=MAX_MESSAGES).contains(&messages) {
+            problems.push(format!("messages must be between 0 and {MAX_MESSAGES}, not {messages}"));
+        }
+        let password_age_minutes = self.password_age_minutes.unwrap_or(0);
+        if !(0..=MAX_PASSWORD_AGE_MINUTES).contains(&password_age_minutes) {
+            problems.push(format!(
+                "password_age_minutes must be between 0 and {MAX_PASSWORD_AGE_MINUTES}, not {password_age_minutes}"
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(problems.join("; "));
+        }
+        Ok(Spec {
+            locale,
+            name,
+            orders,
+            messages: messages as i32,
+            pending_refund: self.pending_refund.unwrap_or(false),
+            store: self.store.unwrap_or(false),
+            password_age_minutes: password_age_minutes as i32,
+        })
+    }
+}
+
+pub enum FixtureError {
+    BadRequest(String),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for FixtureError {
+    fn from(error: sqlx::Error) -> Self {
+        FixtureError::Database(error)
+    }
+}
+
+impl IntoResponse for FixtureError {
+    fn into_response(self) -> Response {
+        match self {
+            FixtureError::BadRequest(error) => {
+                (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response()
+            }
+            FixtureError::Database(error) => {
+                tracing::error!(%error, "fixtures API: database error");
+                (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": format!("database error: {error}") })))
+                    .into_response()
+            }
+        }
+    }
+}
+
+async fn create_account(
+    State(pool): State<PgPool>,
+    body: Result<Option<Json<AccountRequest>>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedAccount>), FixtureError> {
+    let request = match body {
+        Ok(Some(Json(request))) => request,
+        Ok(None) => AccountRequest::default(),
+        Err(rejection) => return Err(FixtureError::BadRequest(rejection.body_text())),
+    };
+    let spec = request.check().map_err(FixtureError::BadRequest)?;
+    let created = create(&pool, spec).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// The account's personal data, also copied into its orders.
+struct Person {
+    id: Uuid,
+    name: String,
+    phone: String,
+    address: String,
+}
+
+async fn create(pool: &PgPool, spec: Spec) -> Result<CreatedAccount, sqlx::Error> {
+    let key = Uuid::new_v4();
+    let tag = &key.simple().to_string()[..8];
+    let email = format!("e2e-{key}@example.test");
+    let password: String = rand::thread_rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
+    let name = spec.name.clone().unwrap_or_else(|| match spec.locale {
+        "fi" => format!("Aino Testaaja {tag}"),
+        _ => format!("Alex Tester {tag}"),
+    });
+    let digits = key.as_u128() % 10_000_000;
+    let (country, phone, street, postal_code, city) = match spec.locale {
+        "fi" => ("FI", format!("+358 40 {digits:07}"), format!("Testikatu {tag} A 1"), "00100", "Helsinki"),
+        _ => ("GB", format!("+44 7700 {digits:07}"), format!("{tag} Fixture Street"), "SW1A 1AA", "London"),
+    };
+    let hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
+            .await
+            .expect("hashing a password does not panic")
+    };
+
+    let mut tx = pool.begin().await?;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO accounts (email, password_hash, name, country, phone, preferred_locale, password_entered_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now() - make_interval(mins => $7)) RETURNING id",
+    )
+    .bind(&email)
+    .bind(&hash)
+    .bind(&name)
+    .bind(country)
+    .bind(&phone)
+    .bind(spec.locale)
+    .bind(spec.password_age_minutes)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO addresses (account_id, recipient, street, city, postal_code, country, phone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(&name)
+    .bind(&street)
+    .bind(city)
+    .bind(postal_code)
+    .bind(country)
+    .bind(&phone)
+    .execute(&mut *tx)
+    .await?;
+    let person =
+        Person { id, name: name.clone(), phone, address: format!("{street}, {postal_code} {city}, {country}") };
+
+    let now = Utc::now();
+    if !spec.orders.is_empty() || spec.messages > 0 || spec.pending_refund {
+        let supplier = supplier(&mut tx).await?;
+        let orders: Vec<NewOrder> = spec
+            .orders
+            .iter()
+            .enumerate()
+            .map(|(i, status)| {
+                let (product_id, title, price) = supplier.products[i % supplier.products.len()].clone();
+                NewOrder {
+                    id: Uuid::new_v4(),
+                    status,
+                    product_id,
+                    title,
+                    quantity: 1 + (i % 2) as i32,
+                    unit_price_minor: price,
+                    placed_at: now - Duration::days(i as i64 + 1),
+                }
+            })
+            .collect();
+        insert_orders(&mut tx, &person, supplier.store_id, &orders).await?;
+        if spec.pending_refund {
+            let (product_id, title, price) = supplier.products[0].clone();
+            let order = NewOrder {
+                id: Uuid::new_v4(),
+                status: "cancelled",
+                product_id,
+                title,
+                quantity: 1,
+                unit_price_minor: price,
+                placed_at: now - Duration::hours(6),
+            };
+            insert_orders(&mut tx, &person, supplier.store_id, std::slice::from_ref(&order)).await?;
+            sqlx::query(
+                "INSERT INTO refunds (order_id, amount_minor, currency, status, requested_at)
+                 VALUES ($1, $2, $3, 'pending', now() - interval '2 hours')",
+            )
+            .bind(order.id)
+            .bind(order.unit_price_minor)
+            .bind(CURRENCY)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if spec.messages > 0 {
+            insert_conversation(&mut tx, id, supplier.owner_id, supplier.store_id, spec.messages).await?;
+        }
+    }
+
+    let store_id = if spec.store { Some(insert_store(&mut tx, id, &name, spec.locale, now).await?) } else { None };
+    tx.commit().await?;
+
+    Ok(CreatedAccount { id, email, password, name, locale: spec.locale, store_id })
+}
+
+struct Supplier {
+    owner_id: Uuid,
+    store_id: Uuid,
+    /// (id, title, price), by title.
+    products: Vec<(Uuid, String, i64)>,
+}
+
+/// The shared "Fixture Supplies" store, created on first use. `ON CONFLICT DO NOTHING` on the
+/// unique keys (`lower(email)`, `stores.owner_id`) makes concurrent first calls wait for the one
+/// that inserts and then use its rows.
+async fn supplier(tx: &mut Transaction<'_, Postgres>) -> Result<Supplier, sqlx::Error> {
+    let owner_id = shared_account(tx, SUPPLIER_EMAIL, SUPPLIER_NAME, None).await?;
+    let created: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO stores (owner_id, name) VALUES ($1, $2) ON CONFLICT (owner_id) DO NOTHING RETURNING id",
+    )
+    .bind(owner_id)
+    .bind(SUPPLIER_STORE)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let store_id = match created {
+        Some(store_id) => {
+            let (titles, prices): (Vec<&str>, Vec<i64>) = SUPPLIER_PRODUCTS.iter().copied().unzip();
+            sqlx::query(
+                "INSERT INTO products (store_id, title, price_minor, currency)
+                 SELECT $1, title, price, $4 FROM unnest($2::text[], $3::bigint[]) AS p(title, price)",
+            )
+            .bind(store_id)
+            .bind(&titles)
+            .bind(&prices)
+            .bind(CURRENCY)
+            .execute(&mut **tx)
+            .await?;
+            store_id
+        }
+        None => {
+            sqlx::query_scalar("SELECT id FROM stores WHERE owner_id = $1").bind(owner_id).fetch_one(&mut **tx).await?
+        }
+    };
+    let products = sqlx::query_as("SELECT id, title, price_minor FROM products WHERE store_id = $1 ORDER BY title, id")
+        .bind(store_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(Supplier { owner_id, store_id, products })
+}
+
+/// One of the shared fixture accounts (no usable password), created on first use.
+async fn shared_account(
+    tx: &mut Transaction<'_, Postgres>,
+    email: &str,
+    name: &str,
+    phone: Option<&str>,
+) -> Result<Uuid, sqlx::Error> {
+    let created: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO accounts (email, password_hash, name, country, phone) VALUES ($1, $2, $3, 'GB', $4)
+         ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+    )
+    .bind(email)
+    .bind(NO_PASSWORD)
+    .bind(name)
+    .bind(phone)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match created {
+        Some(id) => Ok(id),
+        None => {
+            sqlx::query_scalar("SELECT id FROM accounts WHERE lower(email) = lower($1)")
+                .bind(email)
+                .fetch_one(&mut **tx)
+                .await
+        }
+    }
+}
+
+struct NewOrder {
+    id: Uuid,
+    status: &'static str,
+    product_id: Uuid,
+    title: String,
+    quantity: i32,
+    unit_price_minor: i64,
+    placed_at: DateTime<Utc>,
+}
+
+/// Inserts the orders (one item each) in one statement, whatever their number.
+async fn insert_orders(
+    tx: &mut Transaction<'_, Postgres>,
+    buyer: &Person,
+    store_id: Uuid,
+    orders: &[NewOrder],
+) -> Result<(), sqlx::Error> {
+    if orders.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    let statuses: Vec<&str> = orders.iter().map(|o| o.status).collect();
+    let product_ids: Vec<Uuid> = orders.iter().map(|o| o.product_id).collect();
+    let titles: Vec<&str> = orders.iter().map(|o| o.title.as_str()).collect();
+    let quantities: Vec<i32> = orders.iter().map(|o| o.quantity).collect();
+    let prices: Vec<i64> = orders.iter().map(|o| o.unit_price_minor).collect();
+    let placed: Vec<DateTime<Utc>> = orders.iter().map(|o| o.placed_at).collect();
+    sqlx::query(
+        "WITH input AS (
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::int[], $6::bigint[],
+                                  $7::timestamptz[])
+                 WITH ORDINALITY AS t(id, status, product_id, title, quantity, unit_price_minor, placed_at, n)
+         ), new_orders AS (
+             INSERT INTO orders (id, buyer_id, store_id, status, total_minor, currency,
+                                 ship_to_name, ship_to_address, ship_to_phone, placed_at)
+             SELECT id, $8, $9, status::order_status, quantity * unit_price_minor, $10, $11, $12, $13, placed_at
+             FROM input ORDER BY n
+         )
+         INSERT INTO order_items (order_id, product_id, title, quantity, unit_price_minor)
+         SELECT id, product_id, title, quantity, unit_price_minor FROM input ORDER BY n",
+    )
+    .bind(&ids)
+    .bind(&statuses)
+    .bind(&product_ids)
+    .bind(&titles)
+    .bind(&quantities)
+    .bind(&prices)
+    .bind(&placed)
+    .bind(buyer.id)
+    .bind(store_id)
+    .bind(CURRENCY)
+    .bind(&buyer.name)
+    .bind(&buyer.address)
+    .bind(&buyer.phone)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One conversation between the buyer and the store, `count` messages alternating between the
+/// buyer (first) and the store's owner, a minute apart, the last one just now.
+async fn insert_conversation(
+    tx: &mut Transaction<'_, Postgres>,
+    buyer_id: Uuid,
+    owner_id: Uuid,
+    store_id: Uuid,
+    count: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH c AS (
+             INSERT INTO conversations (buyer_id, store_id, subject, started_at)
+             VALUES ($1, $2, 'Fixture conversation', now() - make_interval(mins => $4))
+             RETURNING id
+         )
+         INSERT INTO messages (conversation_id, author_id, body, sent_at)
+         SELECT c.id,
+                CASE WHEN i % 2 = 1 THEN $1 ELSE $3 END,
+                CASE WHEN i % 2 = 1 THEN format('Fixture message %s from the buyer', i)
+                     ELSE format('Fixture message %s from the store', i) END,
+                now() - make_interval(mins => $4 - i)
+         FROM c CROSS JOIN generate_series(1, $4) AS i",
+    )
+    .bind(buyer_id)
+    .bind(store_id)
+    .bind(owner_id)
+    .bind(count)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The account's own open store: 3 listed products and 2 sales (one completed, one paid) to the
+/// shared "Fixture Buyer".
+async fn insert_store(
+    tx: &mut Transaction<'_, Postgres>,
+    owner_id: Uuid,
+    owner_name: &str,
+    locale: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, sqlx::Error> {
+    let buyer_id = shared_account(tx, BUYER_EMAIL, BUYER_NAME, Some(BUYER_PHONE)).await?;
+    let store_name = match locale {
+        "fi" => format!("{owner_name} – kauppa"),
+        _ => format!("{owner_name}'s shop"),
+    };
+    let store_id: Uuid = sqlx::query_scalar("INSERT INTO stores (owner_id, name) VALUES ($1, $2) RETURNING id")
+        .bind(owner_id)
+        .bind(&store_name)
+        .fetch_one(&mut **tx)
+        .await?;
+    let products: Vec<(Uuid, String, i64)> = sqlx::query_as(
+        "INSERT INTO products (store_id, title, price_minor, currency)
+         SELECT $1, title, price, $2
+         FROM (VALUES ('Handmade mug', 1850::bigint), ('Linen tote bag', 2200), ('Enamel pin', 650)) AS p(title, price)
+         RETURNING id, title, price_minor",
+    )
+    .bind(store_id)
+    .bind(CURRENCY)
+    .fetch_all(&mut **tx)
+    .await?;
+    let buyer = Person {
+        id: buyer_id,
+        name: BUYER_NAME.to_owned(),
+        phone: BUYER_PHONE.to_owned(),
+        address: BUYER_ADDRESS.to_owned(),
+    };
+    let sales: Vec<NewOrder> = [("completed", 20), ("paid", 1)]
+        .into_iter()
+        .zip(&products)
+        .map(|((status, days_ago), (product_id, title, price))| NewOrder {
+            id: Uuid::new_v4(),
+            status,
+            product_id: *product_id,
+            title: title.clone(),
+            quantity: 1,
+            unit_price_minor: *price,
+            placed_at: now - Duration::days(days_ago),
+        })
+        .collect();
+    insert_orders(tx, &buyer, store_id, &sales).await?;
+    Ok(store_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(body: &str) -> Result<Spec, String> {
+        serde_json::from_str::<AccountRequest>(body).map_err(|e| e.to_string())?.check()
+    }
+
+    #[test]
+    fn defaults_are_an_english_account_with_nothing_else() {
+        let spec = check("{}").unwrap();
+
+        assert_eq!(
+            spec,
+            Spec {
+                locale: "en",
+                name: None,
+                orders: vec![],
+                messages: 0,
+                pending_refund: false,
+                store: false,
+                password_age_minutes: 0
+            }
+        );
+    }
+
+    #[test]
+    fn every_problem_is_named() {
+        let error = check(
+            r#"{"locale": "sv", "name": "  ", "orders": ["paid", "refunded"], "messages": 2001, "password_age_minutes": -1}"#,
+        )
+        .unwrap_err();
+
+        assert!(error.contains(r#"locale must be "en" or "fi", not "sv""#), "{error}");
+        assert!(error.contains("name must not be empty"), "{error}");
+        assert!(error.contains(r#"orders[1] is "refunded", which is not an order status"#), "{error}");
+        assert!(error.contains("messages must be between 0 and 2000, not 2001"), "{error}");
+        assert!(error.contains("password_age_minutes must be between 0 and 525600, not -1"), "{error}");
+    }
+
+    #[test]
+    fn the_bounds_themselves_are_allowed() {
+        let orders = vec!["shipped"; MAX_ORDERS];
+        let body =
+            json!({ "orders": orders, "messages": MAX_MESSAGES, "password_age_minutes": MAX_PASSWORD_AGE_MINUTES });
+
+        let spec = check(&body.to_string()).unwrap();
+
+        assert_eq!(spec.orders.len(), 50);
+        assert_eq!(spec.messages, 2000);
+        let too_many = json!({ "orders": vec!["shipped"; MAX_ORDERS + 1] });
+        assert!(check(&too_many.to_string()).unwrap_err().contains("at most 50 orders, not 51"));
+    }
+}

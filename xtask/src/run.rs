@@ -1,0 +1,80 @@
+//! `cargo xtask run`: build the release app and serve it with its database and demo accounts.
+
+use crate::net;
+use crate::pg;
+use crate::process;
+use crate::secret::stored_secret;
+use crate::tools::{self, Purpose};
+use crate::workspace::{cargo, Workspace};
+use anyhow::{anyhow, bail, Result};
+use std::net::SocketAddr;
+use std::process::{Command, ExitCode};
+
+const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
+
+pub fn run() -> Result<ExitCode> {
+    let ws = Workspace::load()?;
+    let addr = site_addr()?;
+    // Fail before a long build, and again before starting (the build may take minutes).
+    check_free(addr)?;
+    tools::prepare(&ws, Purpose::Run)?;
+    let (database_url, cluster) = pg::database_for_run(&ws.data_dir())?;
+    if !build_release(&ws)? {
+        bail!("`cargo leptos build --release` failed — fix the errors above");
+    }
+    std::fs::create_dir_all(ws.data_dir())
+        .map_err(|e| anyhow!("cannot create {}: {e} — check the workspace's permissions", ws.data_dir().display()))?;
+    let secret = stored_secret(&ws.data_dir().join("app-secret"), 32)?;
+    check_free(addr)?;
+
+    let mut server = server_command(&ws, &database_url, addr, &secret);
+    server.env("APP_DEMO_DATA", "1");
+    let status = process::wait(&mut process::spawn(&mut server)?)?;
+    // Stops the cluster if this run started it.
+    drop(cluster);
+    if process::interrupted() || status.success() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        bail!("the server stopped ({status}) — read its messages above")
+    }
+}
+
+/// LEPTOS_SITE_ADDR if set, else 127.0.0.1:3000.
+fn site_addr() -> Result<SocketAddr> {
+    let addr = std::env::var("LEPTOS_SITE_ADDR").unwrap_or_else(|_| DEFAULT_SITE_ADDR.to_owned());
+    addr.parse()
+        .map_err(|_| anyhow!("LEPTOS_SITE_ADDR={addr} is not an address — use IP:port, such as {DEFAULT_SITE_ADDR}"))
+}
+
+fn check_free(addr: SocketAddr) -> Result<()> {
+    if !net::is_free(addr) {
+        bail!("{addr} is already in use — stop the other process or set LEPTOS_SITE_ADDR={}:<port>", addr.ip());
+    }
+    Ok(())
+}
+
+/// Builds the server binary and the wasm site, both optimised; false if the build failed.
+pub fn build_release(ws: &Workspace) -> Result<bool> {
+    let built = process::succeeds(cargo().args(["leptos", "build", "--release"]).current_dir(&ws.root))?;
+    if built && !ws.leptos.server_binary.exists() {
+        bail!("cargo leptos built no {} — check bin-package in the root Cargo.toml", ws.leptos.server_binary.display());
+    }
+    Ok(built)
+}
+
+/// The built server with everything it needs to know; the caller adds the demo or test switch.
+pub fn server_command(ws: &Workspace, database_url: &str, addr: SocketAddr, app_secret: &str) -> Command {
+    let site = &ws.leptos;
+    let mut cmd = Command::new(&site.server_binary);
+    cmd.current_dir(&ws.root)
+        .env("DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", addr.to_string())
+        .env("LEPTOS_SITE_ROOT", &site.site_root)
+        .env("LEPTOS_OUTPUT_NAME", &site.output_name)
+        .env("LEPTOS_SITE_PKG_DIR", &site.site_pkg_dir)
+        .env("APP_SECRET", app_secret)
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()))
+        .env_remove("APP_DEMO_DATA")
+        .env_remove("APP_TEST_FIXTURES");
+    cmd
+}

@@ -1,0 +1,286 @@
+//! Installs what the build and the tests need when it is missing, one line saying what and why.
+//! Versions are pinned where a mismatch breaks the build (TOOLCHAIN.md); nothing prompts.
+
+use crate::process::{self, is_root};
+use crate::workspace::{cargo, Workspace};
+use anyhow::{anyhow, bail, Result};
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// 0.3.11 needs rustc 1.96; 0.3.10 with `no_downloads` finds the other tools on PATH.
+const CARGO_LEPTOS_VERSION: &str = "0.3.10";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Run,
+    Test,
+}
+
+pub fn prepare(ws: &Workspace, purpose: Purpose) -> Result<()> {
+    put_tools_on_path(ws)?;
+    ensure_wasm_target()?;
+    ensure_cargo_leptos()?;
+    ensure_wasm_bindgen(ws)?;
+    ensure_sass_and_wasm_opt(ws)?;
+    if purpose == Purpose::Test {
+        ensure_chromium()?;
+        ensure_playwright_packages(ws)?;
+    }
+    Ok(())
+}
+
+/// Every child process (cargo-leptos above all) finds our tools first: the npm ones in
+/// `.tools/node` and whatever `cargo install` put in Cargo's bin folder.
+fn put_tools_on_path(ws: &Workspace) -> Result<()> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .ok_or_else(|| anyhow!("neither CARGO_HOME nor HOME is set — set HOME"))?;
+    let current: Vec<PathBuf> = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect();
+    let mut path = vec![npm_tools_dir(ws).join("node_modules/.bin")];
+    path.extend(Some(cargo_home.join("bin")).filter(|bin| !current.contains(bin)));
+    path.extend(current);
+    let path: OsString = std::env::join_paths(path)
+        .map_err(|e| anyhow!("cannot build PATH: {e} — remove the entry with a `:` from PATH"))?;
+    // Set before any thread starts; children inherit it.
+    std::env::set_var("PATH", path);
+    Ok(())
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let sysroot = process::probe(Command::new("rustc").args(["--print", "sysroot"]))
+        .ok_or_else(|| anyhow!("`rustc --print sysroot` failed — install Rust with rustup"))?;
+    if Path::new(&sysroot).join("lib/rustlib").join(WASM_TARGET).exists() {
+        return Ok(());
+    }
+    println!("installing the Rust target {WASM_TARGET} (the browser half of the app compiles to it)");
+    process::run(
+        Command::new("rustup").args(["target", "add", WASM_TARGET]).stdin(Stdio::null()),
+        "install rustup (https://rustup.rs) or add the target to your Rust toolchain",
+    )
+}
+
+fn ensure_cargo_leptos() -> Result<()> {
+    let found = process::probe(Command::new("cargo-leptos").arg("--version"));
+    if last_word(found.as_deref()) == Some(CARGO_LEPTOS_VERSION) {
+        return Ok(());
+    }
+    println!(
+        "installing cargo-leptos {CARGO_LEPTOS_VERSION} (builds the server and the wasm app; {}; compiles from source, about 15 minutes)",
+        found.map_or("not installed".to_owned(), |f| format!("found {f}"))
+    );
+    process::run(
+        cargo()
+            .args(["install", "cargo-leptos", "--locked", "--features", "no_downloads"])
+            .arg(format!("--version=={CARGO_LEPTOS_VERSION}"))
+            .stdin(Stdio::null()),
+        "read cargo's message above; crates.io must be reachable",
+    )
+}
+
+/// The CLI must be exactly the version of the `wasm-bindgen` crate the app links.
+fn ensure_wasm_bindgen(ws: &Workspace) -> Result<()> {
+    let lock_path = ws.root.join("Cargo.lock");
+    if !lock_path.exists() {
+        println!("creating Cargo.lock (it decides which wasm-bindgen CLI to install)");
+        process::run(cargo().arg("generate-lockfile").current_dir(&ws.root), "read cargo's message above")?;
+    }
+    let lock = fs::read_to_string(&lock_path)
+        .map_err(|e| anyhow!("cannot read {}: {e} — check its permissions", lock_path.display()))?;
+    let wanted = locked_version(&lock, "wasm-bindgen")?;
+    let found = process::probe(Command::new("wasm-bindgen").arg("--version"));
+    if last_word(found.as_deref()) == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    println!(
+        "installing wasm-bindgen-cli {wanted} (must match the wasm-bindgen crate in Cargo.lock; {}; about 4 minutes)",
+        found.map_or("not installed".to_owned(), |f| format!("found {f}"))
+    );
+    // No --locked: its own lock file does not build with current Rust (TOOLCHAIN.md).
+    process::run(
+        cargo().args(["install", "wasm-bindgen-cli"]).arg(format!("--version=={wanted}")).stdin(Stdio::null()),
+        "read cargo's message above; crates.io must be reachable",
+    )
+}
+
+/// sass (dart-sass in JavaScript; Debian has none) and wasm-opt come from npm, pinned by the
+/// committed `xtask/tools/package-lock.json`. `npm ci` installs exactly that lock file, so every
+/// machine gets the same versions; we redo it whenever the committed lock file changes.
+fn ensure_sass_and_wasm_opt(ws: &Workspace) -> Result<()> {
+    let pinned = ws.root.join("xtask/tools");
+    let installed = npm_tools_dir(ws);
+    let bin = installed.join("node_modules/.bin");
+    let lock_now = fs::read(pinned.join("package-lock.json")).ok();
+    let lock_installed = fs::read(installed.join("package-lock.json")).ok();
+    if bin.join("sass").exists() && bin.join("wasm-opt").exists() && lock_now == lock_installed {
+        return Ok(());
+    }
+    ensure_npm()?;
+    println!("installing sass and wasm-opt into .tools/node (pinned in xtask/tools/package-lock.json; cargo-leptos compiles the styles and shrinks the wasm with them)");
+    fs::create_dir_all(&installed)
+        .map_err(|e| anyhow!("cannot create {}: {e} — check the permissions of the workspace", installed.display()))?;
+    for file in ["package.json", "package-lock.json"] {
+        fs::copy(pinned.join(file), installed.join(file)).map_err(|e| {
+            anyhow!("cannot copy xtask/tools/{file} to .tools/node: {e} — restore it with `git checkout xtask/tools`")
+        })?;
+    }
+    // Optional dependencies are sass's file watcher, a native module we never use.
+    process::run(
+        Command::new("npm")
+            .args(["ci", "--omit=optional", "--ignore-scripts", "--no-audit", "--no-fund"])
+            .current_dir(&installed)
+            .stdin(Stdio::null()),
+        "read npm's message above; the npm registry must be reachable",
+    )
+}
+
+fn npm_tools_dir(ws: &Workspace) -> PathBuf {
+    ws.root.join(".tools/node")
+}
+
+fn ensure_npm() -> Result<()> {
+    if process::probe(Command::new("npm").arg("--version")).is_some() {
+        return Ok(());
+    }
+    apt_install("npm", "sass, wasm-opt and Playwright are npm packages")
+}
+
+fn ensure_chromium() -> Result<()> {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    apt_install("chromium", "the Playwright tests run in headless Chromium")
+}
+
+/// Playwright's packages, without its own browser download (that needs GitHub; we use Debian's).
+fn ensure_playwright_packages(ws: &Workspace) -> Result<()> {
+    let end2end = ws.root.join("end2end");
+    let lock = end2end.join("package-lock.json");
+    let Ok(lock_changed) = fs::metadata(&lock).and_then(|m| m.modified()) else {
+        bail!("end2end/package-lock.json is missing — run `npm install` in end2end/ and commit the lock file");
+    };
+    // npm ci writes this copy of the lock file last, so it dates the installation.
+    let installed = fs::metadata(end2end.join("node_modules/.package-lock.json")).and_then(|m| m.modified());
+    if installed.is_ok_and(|installed| installed >= lock_changed) {
+        return Ok(());
+    }
+    ensure_npm()?;
+    println!(
+        "installing the Playwright test packages (npm ci in end2end/; no browser download: the tests use {CHROMIUM})"
+    );
+    process::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&end2end)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .stdin(Stdio::null()),
+        "read npm's message above; the npm registry must be reachable",
+    )
+}
+
+/// Installs a Debian package as root; otherwise tells the user the exact command.
+pub fn apt_install(package: &str, why: &str) -> Result<()> {
+    if !is_root() {
+        bail!(
+            "the Debian package `{package}` is missing ({why}) — install it with `sudo apt-get install -y {package}`"
+        );
+    }
+    println!("installing the Debian package {package} ({why})");
+    static UPDATED: AtomicBool = AtomicBool::new(false);
+    let apt_get = |args: &[&str]| {
+        let mut cmd = Command::new("apt-get");
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive").stdin(Stdio::null());
+        cmd
+    };
+    if !UPDATED.swap(true, Ordering::SeqCst) {
+        process::run(&mut apt_get(&["update", "-q"]), "check the network and /etc/apt/sources.list")?;
+    }
+    process::run(
+        &mut apt_get(&["install", "-y", "-q", package]),
+        &format!("read apt's message above, or install `{package}` yourself"),
+    )
+}
+
+/// The version in `cargo-leptos 0.3.10`-style output.
+fn last_word(output: Option<&str>) -> Option<&str> {
+    output?.split_whitespace().last()
+}
+
+/// The one version of `package` in a Cargo.lock.
+fn locked_version(lock: &str, package: &str) -> Result<String> {
+    let mut versions: Vec<&str> = Vec::new();
+    for entry in lock.split("[[package]]").skip(1) {
+        let field = |key: &str| {
+            entry.lines().find_map(|line| {
+                let (name, value) = line.split_once('=')?;
+                (name.trim() == key).then(|| value.trim().trim_matches('"'))
+            })
+        };
+        if field("name") == Some(package) {
+            versions.extend(field("version"));
+        }
+    }
+    match versions.as_slice() {
+        [version] => Ok((*version).to_owned()),
+        [] => Err(anyhow!("Cargo.lock has no `{package}` package — add it to the app (`{package}.workspace = true`) and build once")),
+        several => Err(anyhow!(
+            "Cargo.lock has several `{package}` versions ({}) — pin one with `{package} = \"=<version>\"` in the root Cargo.toml and run `cargo update -p {package}`",
+            several.join(", ")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"
+# This file is automatically @generated by Cargo.
+version = 4
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = [
+ "wasm-bindgen-macro",
+]
+
+[[package]]
+name = "wasm-bindgen-macro"
+version = "0.2.131"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+
+    #[test]
+    fn the_wasm_bindgen_version_comes_from_its_own_entry() {
+        assert_eq!(locked_version(LOCK, "wasm-bindgen").unwrap(), "0.2.130");
+        assert_eq!(locked_version(LOCK, "wasm-bindgen-macro").unwrap(), "0.2.131");
+    }
+
+    #[test]
+    fn a_missing_or_ambiguous_package_is_an_error() {
+        assert!(locked_version(LOCK, "leptos").is_err());
+        let twice = format!("{LOCK}\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.99\"\n");
+        let message = locked_version(&twice, "wasm-bindgen").unwrap_err().to_string();
+        assert!(message.contains("0.2.130, 0.2.99"), "{message}");
+    }
+
+    #[test]
+    fn the_workspace_lock_file_pins_one_wasm_bindgen() {
+        let lock = include_str!("../../Cargo.lock");
+        assert!(locked_version(lock, "wasm-bindgen").is_ok());
+    }
+
+    #[test]
+    fn versions_are_the_last_word_of_version_output() {
+        assert_eq!(last_word(Some("cargo-leptos 0.3.10\n")), Some("0.3.10"));
+        assert_eq!(last_word(Some("wasm-bindgen 0.2.130")), Some("0.2.130"));
+        assert_eq!(last_word(None), None);
+    }
+}
