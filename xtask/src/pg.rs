@@ -585,6 +585,10 @@ fn stop_abandoned_postmaster(pid: libc::pid_t, data: &Path) {
 mod tests {
     use super::*;
 
+    /// Making a throwaway cluster sweeps abandoned ones, which would take the planted one of
+    /// `an_abandoned_throwaway_cluster_is_stopped_and_removed`: those tests take turns.
+    static SWEEP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn with_database_replaces_only_the_database_name() {
         assert_eq!(
@@ -606,6 +610,7 @@ mod tests {
             eprintln!("skipped: no PostgreSQL binaries");
             return;
         }
+        let _turn = SWEEP.lock().unwrap_or_else(|e| e.into_inner());
         let cluster = Cluster::throwaway().unwrap();
         let base = cluster.base.clone();
         let psql_path = cluster.bins.tool("psql");
@@ -626,6 +631,7 @@ mod tests {
             eprintln!("skipped: no PostgreSQL binaries");
             return;
         }
+        let _turn = SWEEP.lock().unwrap_or_else(|e| e.into_inner());
         let cluster = Cluster::throwaway().unwrap();
         let server = TestServer::on_server_of(&cluster.url("deactivate")).unwrap();
         assert_eq!(server.admin_url, cluster.url("postgres"));
@@ -660,6 +666,7 @@ mod tests {
             eprintln!("skipped: no PostgreSQL binaries");
             return;
         }
+        let _turn = SWEEP.lock().unwrap_or_else(|e| e.into_inner());
         // No process has this pid (Linux pids stay below 2^22), so its run is gone.
         let dead_pid = 1 << 23;
         let base = std::env::temp_dir().join(format!("{THROWAWAY_PREFIX}{dead_pid}-{}", random_hex(4).unwrap()));
