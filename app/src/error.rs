@@ -23,6 +23,10 @@ pub enum AppError {
     SignInFailed,
     /// The page needs a signed-in account.
     NotSignedIn,
+    /// The password was entered too long ago for a destructive action.
+    PasswordTooOld,
+    /// The account was deleted already (a second, concurrent deletion request).
+    AlreadyDeleted,
     /// Too many attempts: try again after this many seconds.
     RateLimited { retry_after_secs: u64 },
 }
@@ -36,6 +40,8 @@ impl AppError {
             AppError::Invalid(_) => t.error_invalid.to_owned(),
             AppError::SignInFailed => t.error_sign_in_failed.to_owned(),
             AppError::NotSignedIn => t.error_not_signed_in.to_owned(),
+            AppError::PasswordTooOld => t.error_password_too_old.to_owned(),
+            AppError::AlreadyDeleted => t.error_already_deleted.to_owned(),
             AppError::RateLimited { retry_after_secs } => {
                 let minutes = retry_after_secs.div_ceil(60) as i64;
                 fill(t.error_rate_limited.select(minutes), &[("minutes", &minutes)])

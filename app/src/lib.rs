@@ -1,11 +1,14 @@
 //! The Leptos application, compiled twice: into the server (feature `ssr`) and to wasm
 //! (feature `hydrate`). Server-only code lives behind `ssr` and never reaches the browser.
 
+pub mod account;
 pub mod auth;
 pub mod catalogue;
 pub mod components;
+pub mod deactivation;
 pub mod domain;
 pub mod error;
+pub mod format;
 pub mod i18n;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -16,9 +19,17 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    ParamSegment, StaticSegment, WildcardSegment,
+    ParamSegment, SsrMode, StaticSegment, WildcardSegment,
 };
 use pages::{
+    account::{
+        deactivate::DeactivatePage,
+        lists::{MessagesPage, OrdersPage},
+        overview::OverviewPage,
+        settings::{ChangePasswordPage, ChangeSettingsPage, EditProfilePage, SettingsHomePage, SettingsLayout},
+        AccountLayout,
+    },
+    goodbye::GoodbyePage,
     home::HomePage,
     not_found::NotFound,
     sign_in::{SignInPage, SignUpPage},
@@ -55,7 +66,20 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=ParamSegment("lang") view=LocaleLayout>
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=StaticSegment("login") view=SignInPage/>
+                    <Route path=StaticSegment("goodbye") view=GoodbyePage/>
                     <Route path=StaticSegment("register") view=SignUpPage/>
+                    <ParentRoute path=StaticSegment("account") view=AccountLayout ssr=SsrMode::Async>
+                        <Route path=StaticSegment("") view=OverviewPage/>
+                        <Route path=StaticSegment("orders") view=OrdersPage/>
+                        <Route path=StaticSegment("messages") view=MessagesPage/>
+                        <ParentRoute path=StaticSegment("settings") view=SettingsLayout>
+                            <Route path=StaticSegment("") view=SettingsHomePage/>
+                            <Route path=StaticSegment("change") view=ChangeSettingsPage/>
+                            <Route path=StaticSegment("profile") view=EditProfilePage/>
+                            <Route path=StaticSegment("password") view=ChangePasswordPage/>
+                        </ParentRoute>
+                        <Route path=StaticSegment("deactivate") view=DeactivatePage/>
+                    </ParentRoute>
                     <Route path=WildcardSegment("any") view=NotFound/>
                 </ParentRoute>
             </Routes>

@@ -39,6 +39,8 @@ pub fn with_status(error: AppError) -> AppError {
         AppError::Unreachable => StatusCode::BAD_GATEWAY,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::SignInFailed | AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
+        AppError::PasswordTooOld => StatusCode::FORBIDDEN,
+        AppError::AlreadyDeleted => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
     };
     set_status(status);

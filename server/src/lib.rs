@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod eraser;
 pub mod fixtures;
 pub mod health;
 pub mod locale_redirect;

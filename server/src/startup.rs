@@ -109,11 +109,21 @@ impl Application {
         &self.pool
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests under way.
+    /// Serves until `shutdown` completes, then finishes the requests under way. The background
+    /// eraser runs alongside (unless `APP_ERASER=0`) and stops with the server, after its batch
+    /// under way.
     pub async fn serve_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        let settings = crate::eraser::Settings::from_env();
+        let (stop_eraser, eraser_stopped) = tokio::sync::oneshot::channel::<()>();
+        let eraser = settings.enabled.then(|| crate::eraser::spawn(self.pool.clone(), settings, eraser_stopped));
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        drop(stop_eraser);
+        if let Some(eraser) = eraser {
+            let _ = eraser.await;
+        }
+        served
     }
 }
 

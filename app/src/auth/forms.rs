@@ -67,8 +67,6 @@ mod server {
         i18n::Locale,
         server_context::{client_ip, redirect_plain_form_post, server_context, set_cookie},
     };
-    use http::{header, HeaderValue};
-    use leptos::prelude::expect_context;
 
     fn locale_of(tag: &str) -> Locale {
         Locale::from_tag(tag).unwrap_or_default()
@@ -87,7 +85,7 @@ mod server {
             (&SIGN_IN_PER_ACCOUNT, ctx.digester.digest_hex(&email)),
         ];
         for (limit, key) in &attempts {
-            refuse_when_limited(limit, key).await?;
+            limit.enforce(&ctx.pool, key).await?;
         }
 
         let credentials = store::find_credentials(&ctx.pool, &email).await?;
@@ -121,16 +119,6 @@ mod server {
             limit.record_failure(&ctx.pool, key).await?;
         }
         Err(AppError::SignInFailed)
-    }
-
-    /// Answers 429 with `Retry-After` when `key` has used up its attempts.
-    pub async fn refuse_when_limited(limit: &Limit, key: &str) -> Result<(), AppError> {
-        let Some(wait) = limit.retry_after(&server_context().pool, key).await? else {
-            return Ok(());
-        };
-        expect_context::<leptos_axum::ResponseOptions>()
-            .insert_header(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
-        Err(AppError::RateLimited { retry_after_secs: wait.as_secs() })
     }
 
     pub async fn sign_up(

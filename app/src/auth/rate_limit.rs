@@ -1,5 +1,9 @@
 //! Counting failed attempts in PostgreSQL, so every server process sees the same counts.
 
+use crate::error::AppError;
+use http::{header, HeaderValue};
+use leptos::prelude::expect_context;
+use leptos_axum::ResponseOptions;
 use sqlx::PgPool;
 use std::time::Duration;
 
@@ -16,6 +20,8 @@ const FIFTEEN_MINUTES: Duration = Duration::from_secs(15 * 60);
 pub const SIGN_IN_PER_ACCOUNT: Limit = Limit { bucket: "sign_in_account", max: 5, window: FIFTEEN_MINUTES };
 /// Guessing across many accounts from one address.
 pub const SIGN_IN_PER_IP: Limit = Limit { bucket: "sign_in_ip", max: 100, window: FIFTEEN_MINUTES };
+/// Wrong passwords typed by a signed-in account (changing the password, confirming a deletion).
+pub const PASSWORD_RECHECK_PER_ACCOUNT: Limit = Limit { bucket: "password_recheck", max: 5, window: FIFTEEN_MINUTES };
 /// Failed deletion attempts of one account.
 pub const DELETION_PER_ACCOUNT: Limit = Limit { bucket: "deletion", max: 5, window: FIFTEEN_MINUTES };
 
@@ -35,6 +41,15 @@ impl Limit {
         .fetch_one(pool)
         .await?;
         Ok(wait.map(|seconds| Duration::from_secs(seconds.max(1.0).ceil() as u64)))
+    }
+
+    /// Answers 429 with `Retry-After` when `key` has used up its attempts.
+    pub async fn enforce(&self, pool: &PgPool, key: &str) -> Result<(), AppError> {
+        let Some(wait) = self.retry_after(pool, key).await? else {
+            return Ok(());
+        };
+        expect_context::<ResponseOptions>().insert_header(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        Err(AppError::RateLimited { retry_after_secs: wait.as_secs() })
     }
 
     /// Counts one failure for `key`, and forgets the key's failures that have aged out.

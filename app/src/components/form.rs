@@ -1,7 +1,7 @@
 //! Form parts following the GOV.UK error pattern: a summary at the top that links to each
 //! field, and the message again at the field (`aria-invalid`, `aria-describedby`).
 
-use crate::{domain::FieldProblem, i18n::use_messages};
+use crate::{domain::FieldProblem, error::AppError, i18n::use_messages};
 use leptos::prelude::*;
 
 /// The `id` of a field's input, which the error summary links to.
@@ -43,6 +43,24 @@ pub fn ErrorSummary(
             </div>
         </Show>
     }
+}
+
+/// The field problems of a server function's last answer, and its message that belongs to no
+/// field (wrong credentials, too many attempts, a server failure).
+pub fn answer_problems<T: Clone + Send + Sync + 'static>(
+    answer: Signal<Option<Result<T, AppError>>>,
+) -> (Signal<Vec<FieldProblem>>, Signal<Option<String>>) {
+    let t = use_messages();
+    (
+        Signal::derive(move || match answer.get() {
+            Some(Err(e)) => e.field_problems().to_vec(),
+            _ => Vec::new(),
+        }),
+        Signal::derive(move || match answer.get() {
+            Some(Err(AppError::Invalid(_))) | Some(Ok(_)) | None => None,
+            Some(Err(e)) => Some(e.message(t.get())),
+        }),
+    )
 }
 
 /// The message for field `name` among `problems`, if any.

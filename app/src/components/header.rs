@@ -1,17 +1,18 @@
 //! The site header: the brand, the language switcher and the profile area top right.
 
 use crate::{
-    auth::forms::{current_viewer, SignOut},
-    i18n::{fill, use_locale, use_messages, Locale},
+    components::profile_menu::ProfileMenu,
+    i18n::{use_locale, use_messages, Locale},
+    pages::account::ViewerResource,
 };
-use leptos::{form::ActionForm, prelude::*};
+use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
 #[component]
 pub fn Header() -> impl IntoView {
     let t = use_messages();
     let locale = use_locale();
-    let viewer = Resource::new(|| (), |_| current_viewer());
+    let viewer = expect_context::<ViewerResource>();
 
     view! {
         <header class="site-header">
@@ -23,7 +24,7 @@ pub fn Header() -> impl IntoView {
                 <Suspense>
                     {move || Suspend::new(async move {
                         match viewer.await {
-                            Ok(Some(viewer)) => view! { <SignedInArea name=viewer.name/> }.into_any(),
+                            Ok(Some(viewer)) => view! { <ProfileMenu name=viewer.name/> }.into_any(),
                             _ => view! { <SignedOutArea/> }.into_any(),
                         }
                     })}
@@ -44,25 +45,6 @@ fn SignedOutArea() -> impl IntoView {
         <A href=move || locale.get().href("/register") attr:class="button">
             {move || t.get().join}
         </A>
-    }
-}
-
-#[component]
-fn SignedInArea(name: String) -> impl IntoView {
-    let t = use_messages();
-    let locale = use_locale();
-    let sign_out = ServerAction::<SignOut>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(target)) = sign_out.value().get() {
-            let _ = window().location().assign(&target);
-        }
-    });
-    view! {
-        <span class="viewer-name">{move || fill(t.get().hello_name, &[("name", &name)])}</span>
-        <ActionForm action=sign_out>
-            <input type="hidden" name="locale" value=move || locale.get().tag()/>
-            <button type="submit" class="button">{move || t.get().sign_out}</button>
-        </ActionForm>
     }
 }
 

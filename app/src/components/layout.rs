@@ -2,9 +2,10 @@
 //! and renders the header around the page.
 
 use crate::{
+    auth::forms::current_viewer,
     components::header::Header,
     i18n::{Locale, LOCALE_COOKIE},
-    pages::not_found::NotFound,
+    pages::{account::ViewerResource, not_found::NotFound},
 };
 use leptos::prelude::*;
 use leptos_meta::{Html, Title};
@@ -17,6 +18,7 @@ pub fn LocaleLayout() -> impl IntoView {
     let known = move || tag.get().as_deref().and_then(Locale::from_tag).is_some();
     let locale = Memo::new(move |_| tag.get().as_deref().and_then(Locale::from_tag).unwrap_or_default());
     provide_context(locale);
+    provide_context::<ViewerResource>(Resource::new(|| (), |_| current_viewer()));
     remember_locale(locale);
 
     view! {

@@ -1,3 +1,4 @@
 pub mod form;
 pub mod header;
 pub mod layout;
+pub mod profile_menu;

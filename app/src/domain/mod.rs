@@ -2,6 +2,7 @@
 //! Each type can only be built by parsing, so holding one proves the input was valid.
 
 pub mod account;
+pub mod deactivation;
 pub mod problems;
 
 pub use problems::{FieldProblem, Problem};

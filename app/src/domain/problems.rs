@@ -14,6 +14,13 @@ pub enum Problem {
     PhoneInvalid,
     CountryUnknown,
     PasswordWrong,
+    TooShort { min: usize },
+    EmailMismatch,
+    PhraseMismatch,
+    ReasonRequired,
+    ReasonUnknown,
+    OtherTextRequired,
+    OtherTextNotAllowed,
 }
 
 impl Problem {
@@ -29,6 +36,13 @@ impl Problem {
             Problem::PhoneInvalid => t.problem_phone_invalid.to_owned(),
             Problem::CountryUnknown => t.problem_country_unknown.to_owned(),
             Problem::PasswordWrong => t.problem_password_wrong.to_owned(),
+            Problem::TooShort { min } => fill(t.problem_too_short, &[("min", &min)]),
+            Problem::EmailMismatch => t.problem_email_mismatch.to_owned(),
+            Problem::PhraseMismatch => fill(t.problem_phrase_mismatch, &[("phrase", &t.deactivate_phrase)]),
+            Problem::ReasonRequired => t.problem_reason_required.to_owned(),
+            Problem::ReasonUnknown => t.problem_reason_unknown.to_owned(),
+            Problem::OtherTextRequired => t.problem_other_text_required.to_owned(),
+            Problem::OtherTextNotAllowed => t.problem_other_text_not_allowed.to_owned(),
         }
     }
 }

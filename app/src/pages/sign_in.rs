@@ -2,8 +2,8 @@
 
 use crate::{
     auth::forms::{SignIn, SignUp},
-    components::form::{ErrorSummary, TextField},
-    domain::{account::COUNTRIES, FieldProblem},
+    components::form::{answer_problems, ErrorSummary, TextField},
+    domain::account::COUNTRIES,
     error::AppError,
     i18n::{country_name, use_locale, use_messages},
 };
@@ -13,20 +13,6 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 /// The last answer of a form's server function: where to go next, or what was wrong.
 type Answer = Option<Result<String, AppError>>;
-
-/// The field problems and the general message of a form's last answer.
-fn answer_problems(value: Signal<Answer>) -> (Signal<Vec<FieldProblem>>, Signal<Option<String>>) {
-    let t = use_messages();
-    let problems = Signal::derive(move || match &*value.read() {
-        Some(Err(e)) => e.field_problems().to_vec(),
-        _ => Vec::new(),
-    });
-    let general = Signal::derive(move || match &*value.read() {
-        Some(Err(AppError::Invalid(_))) | Some(Ok(_)) | None => None,
-        Some(Err(e)) => Some(e.message(t.get())),
-    });
-    (problems, general)
-}
 
 /// After a successful sign-in or sign-up, load the destination afresh: the whole page now
 /// belongs to the signed-in account.

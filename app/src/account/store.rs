@@ -1,0 +1,126 @@
+//! Reading and updating the signed-in person's own rows.
+
+use super::{MessageRow, OrderRow, OrderStatus, Overview, Page, Profile, COUNT_CAP, PAGE_SIZE};
+use crate::domain::account::{Country, PersonName, Phone};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const PROFILE_COLUMNS: &str =
+    "name, email, country::text, phone, to_char(member_since AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS member_since";
+
+type ProfileRow = (String, String, String, Option<String>, String);
+
+fn profile_of((name, email, country, phone, member_since): ProfileRow) -> Profile {
+    Profile { name, email, country, phone, member_since }
+}
+
+pub async fn overview(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Overview> {
+    let profile: ProfileRow = sqlx::query_as(&format!("SELECT {PROFILE_COLUMNS} FROM accounts WHERE id = $1"))
+        .bind(account_id)
+        .fetch_one(pool)
+        .await?;
+    // Counting stops past the cap, so a huge account costs a page view no more than a small one.
+    let (orders, messages): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM orders WHERE buyer_id = $1 LIMIT $2) o),
+                (SELECT count(*) FROM (SELECT 1 FROM messages WHERE author_id = $1 LIMIT $2) m)",
+    )
+    .bind(account_id)
+    .bind(COUNT_CAP + 1)
+    .fetch_one(pool)
+    .await?;
+    Ok(Overview { profile: profile_of(profile), orders, messages })
+}
+
+/// `PAGE_SIZE` rows of page `page` (from 1), fetching one more to know if a next page exists.
+fn into_page<T>(mut rows: Vec<T>, page: i64) -> Page<T> {
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    Page { rows, number: page, has_next }
+}
+
+pub async fn orders(pool: &PgPool, account_id: Uuid, page: i64) -> sqlx::Result<Page<OrderRow>> {
+    let rows: Vec<(i64, String, String, i64, String, String)> = sqlx::query_as(
+        "SELECT o.number, s.name, o.status::text, o.total_minor, o.currency::text,
+                to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+           FROM orders o JOIN stores s ON s.id = o.store_id
+          WHERE o.buyer_id = $1
+          ORDER BY o.placed_at DESC, o.number DESC
+          LIMIT $2 OFFSET $3",
+    )
+    .bind(account_id)
+    .bind(PAGE_SIZE + 1)
+    .bind((page - 1) * PAGE_SIZE)
+    .fetch_all(pool)
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(|(number, store, status, total_minor, currency, placed_on)| OrderRow {
+            number,
+            store,
+            status: OrderStatus::from_code(&status),
+            total_minor,
+            currency,
+            placed_on,
+        })
+        .collect();
+    Ok(into_page(rows, page))
+}
+
+/// The messages of every conversation the person is in, as buyer or as the store's owner.
+pub async fn messages(pool: &PgPool, account_id: Uuid, page: i64) -> sqlx::Result<Page<MessageRow>> {
+    let rows: Vec<(String, String, bool, String, String)> = sqlx::query_as(
+        "SELECT c.subject,
+                CASE WHEN c.buyer_id = $1 THEN s.name ELSE coalesce(b.name, '') END,
+                m.author_id = $1, m.body, to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+           FROM conversations c
+           JOIN stores s ON s.id = c.store_id
+           LEFT JOIN accounts b ON b.id = c.buyer_id AND b.deleted_at IS NULL
+           JOIN messages m ON m.conversation_id = c.id
+          WHERE c.buyer_id = $1 OR s.owner_id = $1
+          ORDER BY m.sent_at DESC, m.id DESC
+          LIMIT $2 OFFSET $3",
+    )
+    .bind(account_id)
+    .bind(PAGE_SIZE + 1)
+    .bind((page - 1) * PAGE_SIZE)
+    .fetch_all(pool)
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(|(subject, with, from_me, body, sent_on)| MessageRow { subject, with, from_me, body, sent_on })
+        .collect();
+    Ok(into_page(rows, page))
+}
+
+pub async fn update_profile(
+    pool: &PgPool,
+    account_id: Uuid,
+    name: &PersonName,
+    country: Country,
+    phone: Option<&Phone>,
+) -> sqlx::Result<Profile> {
+    let row: ProfileRow = sqlx::query_as(&format!(
+        "UPDATE accounts SET name = $2, country = $3, phone = $4 WHERE id = $1 RETURNING {PROFILE_COLUMNS}"
+    ))
+    .bind(account_id)
+    .bind(name.as_str())
+    .bind(country.code())
+    .bind(phone.map(Phone::as_str))
+    .fetch_one(pool)
+    .await?;
+    Ok(profile_of(row))
+}
+
+pub async fn password_hash(pool: &PgPool, account_id: Uuid) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1").bind(account_id).fetch_one(pool).await
+}
+
+/// A new password also counts as a fresh password entry.
+pub async fn set_password(pool: &PgPool, account_id: Uuid, hash: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $2, password_entered_at = now() WHERE id = $1")
+        .bind(account_id)
+        .bind(hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

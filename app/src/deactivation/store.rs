@@ -1,0 +1,285 @@
+//! The account deletion in PostgreSQL (server only).
+//!
+//! [`deactivate`] is one short transaction whose work is bounded by what is *open* (sessions,
+//! open orders, listed products), never by the account's history: it makes the account unusable
+//! and invisible at once, settles its open orders, and queues the bulk erasure of everything else
+//! (messages, order history, addresses, the store's records), which the server's background
+//! eraser does in small batches.
+//!
+//! [`impact`] is what the deactivation page shows before the form.
+
+use super::{Impact, OpenOrder, PendingRefund, StoreImpact};
+use crate::domain::deactivation::Feedback;
+use sqlx::{PgConnection, PgPool};
+use std::fmt;
+use uuid::Uuid;
+
+/// The password hash of a deleted account: not a hash of anything, so no password verifies.
+const NO_PASSWORD: &str = "!deleted";
+
+/// The receipt number the goodbye page shows: `DA-` and the first twelve hex digits of the
+/// account id in groups of four. The tombstone keeps the id, so support can find the deletion
+/// from the receipt (`account_id::text LIKE '1a2b3c4d-5e6f%'`); it says nothing about the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt(pub String);
+
+impl Receipt {
+    pub fn for_account(account_id: Uuid) -> Receipt {
+        let hex = account_id.simple().to_string().to_uppercase();
+        Receipt(format!("DA-{}-{}-{}", &hex[0..4], &hex[4..8], &hex[8..12]))
+    }
+}
+
+impl fmt::Display for Receipt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug)]
+pub enum DeactivateError {
+    /// There is no live account with this id: it was deleted already (perhaps by a concurrent
+    /// call a moment ago), or never existed.
+    AlreadyDeleted,
+    /// Nothing was changed.
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for DeactivateError {
+    fn from(error: sqlx::Error) -> Self {
+        DeactivateError::Database(error)
+    }
+}
+
+impl fmt::Display for DeactivateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeactivateError::AlreadyDeleted => f.write_str("the account is already deleted"),
+            DeactivateError::Database(error) => write!(f, "the deletion was rolled back: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for DeactivateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DeactivateError::AlreadyDeleted => None,
+            DeactivateError::Database(error) => Some(error),
+        }
+    }
+}
+
+/// The SQL of [`deactivate`], public so tests can `EXPLAIN` it.
+#[doc(hidden)]
+pub mod sql {
+    /// Locks the live account; none means it is deleted already. Concurrent callers wait here
+    /// and then find the row deleted.
+    pub const LOCK_ACCOUNT: &str = "SELECT id FROM accounts WHERE id = $1 AND deleted_at IS NULL FOR UPDATE";
+
+    /// Deletes the account in place and scrubs its personal data at once; the eraser removes
+    /// the row last. The placeholder address keeps the unique index on `lower(email)`.
+    pub const SCRUB_ACCOUNT: &str = "UPDATE accounts
+            SET deleted_at = now(), password_hash = $2, name = '', phone = NULL,
+                email = 'deleted-' || id || '@invalid'
+          WHERE id = $1";
+
+    pub const END_SESSIONS: &str = "DELETE FROM sessions WHERE account_id = $1";
+
+    /// Failed attempts counted against the account (by id) or its address (by digest).
+    pub const FORGET_RATE_LIMITS: &str = "DELETE FROM rate_limit_hits WHERE key = ANY($1)";
+
+    /// Cancels the person's open purchases; the paid and shipped ones first get a pending refund
+    /// of their total to the original payment. Uses `orders_open_buyer_idx`: only open orders.
+    pub const CANCEL_OPEN_PURCHASES: &str = "WITH open AS (
+             SELECT id, status, total_minor, currency FROM orders
+              WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled')
+                FOR UPDATE
+         ), refunded AS (
+             INSERT INTO refunds (order_id, amount_minor, currency)
+             SELECT id, total_minor, currency FROM open WHERE status IN ('paid', 'shipped') AND total_minor > 0
+         )
+         UPDATE orders o SET status = 'cancelled' FROM open WHERE o.id = open.id";
+
+    /// The same for the open sales of the person's store, refunded to their buyers. Uses
+    /// `orders_open_store_idx`.
+    pub const CANCEL_OPEN_SALES: &str = "WITH open AS (
+             SELECT id, status, total_minor, currency FROM orders
+              WHERE store_id = $1 AND status NOT IN ('completed', 'cancelled')
+                FOR UPDATE
+         ), refunded AS (
+             INSERT INTO refunds (order_id, amount_minor, currency)
+             SELECT id, total_minor, currency FROM open WHERE status IN ('paid', 'shipped') AND total_minor > 0
+         )
+         UPDATE orders o SET status = 'cancelled' FROM open WHERE o.id = open.id";
+
+    /// Closes the person's store (if a seller) and blanks its name, which often holds theirs.
+    pub const CLOSE_STORE: &str = "UPDATE stores SET closed_at = coalesce(closed_at, now()), name = ''
+          WHERE owner_id = $1 RETURNING id";
+
+    /// Uses `products_listed_store_idx`: only the products still listed.
+    pub const UNLIST_PRODUCTS: &str = "UPDATE products SET listed = false WHERE store_id = $1 AND listed";
+
+    /// What stays: the blocked address's digest, the anonymous reason, the tombstone, and the
+    /// account's place in the eraser's queue.
+    pub const RECORD: &str = "WITH blocked AS (
+             INSERT INTO blocked_email_digests (digest) VALUES ($2) ON CONFLICT (digest) DO NOTHING
+         ), feedback AS (
+             INSERT INTO deletion_feedback (reason, other_text) VALUES ($3, $4)
+         ), tombstone AS (
+             INSERT INTO tombstones (account_id, deleted_at) VALUES ($1, now())
+         )
+         INSERT INTO erasure_queue (account_id) VALUES ($1)";
+}
+
+/// Deletes the account for good, in one transaction: from its commit on, the account cannot
+/// sign in, has no session, its address is blocked, its personal data is gone from the account
+/// row, its open orders and its store's open sales are cancelled (paid ones refunded), its store
+/// is closed and unlisted, and its remaining data is queued for the eraser.
+///
+/// `email_digest` is the keyed digest of the account's normalized address
+/// ([`crate::auth::digest::EmailDigester::digest`]). Of concurrent calls for one account,
+/// exactly one succeeds; the others wait for it and get [`DeactivateError::AlreadyDeleted`].
+/// Any failure rolls everything back.
+pub async fn deactivate(
+    pool: &PgPool,
+    account_id: Uuid,
+    email_digest: &[u8],
+    feedback: &Feedback,
+) -> Result<Receipt, DeactivateError> {
+    let mut tx = pool.begin().await?;
+    deactivate_in(&mut tx, account_id, email_digest, feedback).await?;
+    tx.commit().await?;
+    Ok(Receipt::for_account(account_id))
+}
+
+async fn deactivate_in(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    email_digest: &[u8],
+    feedback: &Feedback,
+) -> Result<(), DeactivateError> {
+    let live: Option<Uuid> = sqlx::query_scalar(sql::LOCK_ACCOUNT).bind(account_id).fetch_optional(&mut *conn).await?;
+    if live.is_none() {
+        return Err(DeactivateError::AlreadyDeleted);
+    }
+    sqlx::query(sql::SCRUB_ACCOUNT).bind(account_id).bind(NO_PASSWORD).execute(&mut *conn).await?;
+    sqlx::query(sql::END_SESSIONS).bind(account_id).execute(&mut *conn).await?;
+    let digest_hex: String = email_digest.iter().map(|b| format!("{b:02x}")).collect();
+    sqlx::query(sql::FORGET_RATE_LIMITS).bind(vec![account_id.to_string(), digest_hex]).execute(&mut *conn).await?;
+    sqlx::query(sql::CANCEL_OPEN_PURCHASES).bind(account_id).execute(&mut *conn).await?;
+    let store: Option<Uuid> = sqlx::query_scalar(sql::CLOSE_STORE).bind(account_id).fetch_optional(&mut *conn).await?;
+    if let Some(store_id) = store {
+        sqlx::query(sql::UNLIST_PRODUCTS).bind(store_id).execute(&mut *conn).await?;
+        sqlx::query(sql::CANCEL_OPEN_SALES).bind(store_id).execute(&mut *conn).await?;
+    }
+    sqlx::query(sql::RECORD)
+        .bind(account_id)
+        .bind(email_digest)
+        .bind(feedback.reason.code())
+        .bind(feedback.other_text.as_deref())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Lists on the deactivation page show at most this many rows; the totals count on.
+pub const IMPACT_LIST_LIMIT: i64 = 50;
+
+/// What [`deactivate`] would do to the account now.
+pub async fn impact(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Impact> {
+    let mut conn = pool.acquire().await?;
+    // One snapshot, so the lists and their totals agree.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+
+    let open_orders: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT number, status::text, total_minor, currency FROM orders
+          WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled')
+          ORDER BY placed_at DESC, number DESC LIMIT $2",
+    )
+    .bind(account_id)
+    .bind(IMPACT_LIST_LIMIT)
+    .fetch_all(&mut *tx)
+    .await?;
+    let open_orders_total: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM orders WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled')",
+    )
+    .bind(account_id)
+    .fetch_one(&mut *tx)
+    .await?;
+
+    let pending_refunds: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT o.number, r.amount_minor, r.currency FROM orders o JOIN refunds r ON r.order_id = o.id
+          WHERE o.buyer_id = $1 AND r.status = 'pending'
+          ORDER BY r.requested_at DESC, o.number DESC LIMIT $2",
+    )
+    .bind(account_id)
+    .bind(IMPACT_LIST_LIMIT)
+    .fetch_all(&mut *tx)
+    .await?;
+    let pending_refunds_total: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM orders o JOIN refunds r ON r.order_id = o.id
+          WHERE o.buyer_id = $1 AND r.status = 'pending'",
+    )
+    .bind(account_id)
+    .fetch_one(&mut *tx)
+    .await?;
+
+    let messages: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE author_id = $1")
+        .bind(account_id)
+        .fetch_one(&mut *tx)
+        .await?;
+
+    let store: Option<(String, i64, i64)> = sqlx::query_as(
+        "SELECT s.name,
+                (SELECT count(*) FROM products p WHERE p.store_id = s.id AND p.listed),
+                (SELECT count(*) FROM orders o WHERE o.store_id = s.id AND o.status NOT IN ('completed', 'cancelled'))
+           FROM stores s WHERE s.owner_id = $1 AND s.closed_at IS NULL",
+    )
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+
+    Ok(Impact {
+        open_orders: open_orders
+            .into_iter()
+            .map(|(number, status, total_minor, currency)| OpenOrder { number, status, total_minor, currency })
+            .collect(),
+        open_orders_total,
+        pending_refunds: pending_refunds
+            .into_iter()
+            .map(|(order_number, amount_minor, currency)| PendingRefund { order_number, amount_minor, currency })
+            .collect(),
+        pending_refunds_total,
+        messages,
+        store: store.map(|(name, listed_products, open_sales)| StoreImpact { name, listed_products, open_sales }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_receipt_is_the_start_of_the_account_id_in_groups_of_four() {
+        let id = Uuid::parse_str("1a2b3c4d-5e6f-4a0b-8c9d-0123456789ab").unwrap();
+
+        assert_eq!(Receipt::for_account(id).0, "DA-1A2B-3C4D-5E6F");
+    }
+
+    #[test]
+    fn paid_and_shipped_open_orders_are_refunded() {
+        let order = |status: &str, total_minor| OpenOrder {
+            number: 1,
+            status: status.to_owned(),
+            total_minor,
+            currency: "EUR".to_owned(),
+        };
+
+        assert!(order("paid", 100).will_be_refunded());
+        assert!(order("shipped", 100).will_be_refunded());
+        assert!(!order("awaiting_payment", 100).will_be_refunded());
+        assert!(!order("paid", 0).will_be_refunded());
+    }
+}

@@ -1,0 +1,133 @@
+//! My orders and Messages: read-only, one page at a time (`?page=N`).
+
+use crate::{
+    account::{my_messages, my_orders, OrderStatus, Page},
+    format,
+    i18n::{fill, use_locale, use_messages, Messages},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_query_map};
+
+fn current_page() -> Memo<i64> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get("page").and_then(|p| p.parse().ok()).filter(|p: &i64| *p >= 1).unwrap_or(1))
+}
+
+pub fn status_label(t: &'static Messages, status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::AwaitingPayment => t.status_awaiting_payment,
+        OrderStatus::Paid => t.status_paid,
+        OrderStatus::Shipped => t.status_shipped,
+        OrderStatus::Completed => t.status_completed,
+        OrderStatus::Cancelled => t.status_cancelled,
+    }
+}
+
+/// Previous / next links under a list.
+#[component]
+fn Pager(path: &'static str, number: i64, has_next: bool) -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    let link = move |n: i64| format!("{}?page={n}", locale.get().href(path));
+    view! {
+        <nav class="pager" aria-label=move || t.get().pagination>
+            {(number > 1).then(|| view! { <A href=move || link(number - 1) attr:rel="prev">{move || t.get().page_previous}</A> })}
+            <span>{move || fill(t.get().page_number, &[("page", &number)])}</span>
+            {has_next.then(|| view! { <A href=move || link(number + 1) attr:rel="next">{move || t.get().page_next}</A> })}
+        </nav>
+    }
+}
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    let page = current_page();
+    let orders = Resource::new(move || page.get(), my_orders);
+
+    view! {
+        <Title text=move || t.get().nav_orders/>
+        <h1>{move || t.get().nav_orders}</h1>
+        <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
+            {move || Suspend::new(async move {
+                match orders.await {
+                    Ok(Page { rows, number, has_next }) if !rows.is_empty() || number > 1 => view! {
+                        <div class="table-wrap">
+                            <table class="data-table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">{move || t.get().order_number}</th>
+                                        <th scope="col">{move || t.get().order_store}</th>
+                                        <th scope="col">{move || t.get().order_date}</th>
+                                        <th scope="col">{move || t.get().order_status}</th>
+                                        <th scope="col" class="numeric">{move || t.get().order_total}</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {rows.into_iter().map(|order| view! {
+                                        <tr>
+                                            <td>{order.number}</td>
+                                            <td>{order.store.clone()}</td>
+                                            <td>{move || format::date(&order.placed_on, locale.get())}</td>
+                                            <td>{move || status_label(t.get(), order.status)}</td>
+                                            <td class="numeric">{move || format::money(order.total_minor, &order.currency, locale.get())}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        <Pager path="/account/orders" number has_next/>
+                    }
+                    .into_any(),
+                    Ok(_) => view! { <p>{move || t.get().orders_empty}</p> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.message(t.get())}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn MessagesPage() -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    let page = current_page();
+    let messages = Resource::new(move || page.get(), my_messages);
+
+    view! {
+        <Title text=move || t.get().nav_messages/>
+        <h1>{move || t.get().nav_messages}</h1>
+        <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
+            {move || Suspend::new(async move {
+                match messages.await {
+                    Ok(Page { rows, number, has_next }) if !rows.is_empty() || number > 1 => view! {
+                        <ol class="message-list">
+                            {rows.into_iter().map(|m| {
+                                let with = m.with.clone();
+                                view! {
+                                    <li class="message" class:from-me=m.from_me>
+                                        <p class="message-meta">
+                                            <strong>{m.subject.clone()}</strong>
+                                            " · "
+                                            {move || if with.is_empty() { t.get().deleted_account.to_owned() } else { with.clone() }}
+                                            " · "
+                                            {move || if m.from_me { t.get().message_from_me } else { t.get().message_to_me }}
+                                            " · "
+                                            {move || format::date(&m.sent_on, locale.get())}
+                                        </p>
+                                        <p>{m.body.clone()}</p>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                        <Pager path="/account/messages" number has_next/>
+                    }
+                    .into_any(),
+                    Ok(_) => view! { <p>{move || t.get().messages_empty}</p> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.message(t.get())}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,77 @@
+//! The signed-in area: My AliExpress and everything under `/account`.
+
+pub mod deactivate;
+pub mod lists;
+pub mod overview;
+pub mod settings;
+
+use crate::{
+    auth::Viewer,
+    error::AppError,
+    i18n::{use_locale, use_messages},
+};
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Outlet, Redirect, A},
+    hooks::use_location,
+};
+
+/// Who is signed in, loaded once per page by the locale layout and shared by the header and
+/// the account pages.
+pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
+
+/// Guards every account page: a signed-out visitor goes to sign-in, and comes back afterwards.
+#[component]
+pub fn AccountLayout() -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    let viewer = expect_context::<ViewerResource>();
+    let location = use_location();
+    let sign_in_then_back = move || {
+        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+        format!("{}?next={}", locale.get_untracked().href("/login"), percent_encode(&here))
+    };
+
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match viewer.await {
+                    Ok(Some(_)) => view! {
+                        <nav class="account-bar" aria-label=move || t.get().my_area>
+                            <ul>
+                                <li><A href=move || locale.get().href("/account") exact=true>{move || t.get().nav_overview}</A></li>
+                                <li><A href=move || locale.get().href("/account/orders")>{move || t.get().nav_orders}</A></li>
+                                <li><A href=move || locale.get().href("/account/messages")>{move || t.get().nav_messages}</A></li>
+                                <li><A href=move || locale.get().href("/account/settings")>{move || t.get().nav_profile_settings}</A></li>
+                            </ul>
+                        </nav>
+                        <Outlet/>
+                    }
+                    .into_any(),
+                    _ => view! { <Redirect path=sign_in_then_back()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Enough percent-encoding for a path and query carried in a query parameter.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_return_path_survives_as_one_query_parameter() {
+        assert_eq!(
+            super::percent_encode("/fi/account/orders?page=2&x=ä"),
+            "/fi/account/orders%3Fpage%3D2%26x%3D%C3%A4"
+        );
+    }
+}

@@ -1,0 +1,59 @@
+use crate::{
+    account::{account_overview, COUNT_CAP},
+    format,
+    i18n::{country_name, fill, use_locale, use_messages},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+/// A capped count as shown: "9999+" once past the cap.
+pub fn capped(count: i64) -> String {
+    if count > COUNT_CAP {
+        format!("{COUNT_CAP}+")
+    } else {
+        count.to_string()
+    }
+}
+
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    let overview = Resource::new(|| (), |_| account_overview());
+
+    view! {
+        <Title text=move || t.get().my_area/>
+        <h1>{move || t.get().my_area}</h1>
+        <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(o) => {
+                        let member_since = o.profile.member_since.clone();
+                        view! {
+                            <section class="card">
+                                <h2>{move || fill(t.get().hello_name, &[("name", &o.profile.name)])}</h2>
+                                <p>{move || fill(t.get().member_since, &[("date", &format::date(&member_since, locale.get()))])}</p>
+                                <p>{move || country_name(t.get(), &o.profile.country)}</p>
+                                <ul class="stats">
+                                    <li>
+                                        <A href=move || locale.get().href("/account/orders")>
+                                            {move || fill(t.get().orders_count.select(o.orders), &[("count", &capped(o.orders))])}
+                                        </A>
+                                    </li>
+                                    <li>
+                                        <A href=move || locale.get().href("/account/messages")>
+                                            {move || fill(t.get().messages_count.select(o.messages), &[("count", &capped(o.messages))])}
+                                        </A>
+                                    </li>
+                                </ul>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(e) => view! { <p class="error" role="alert">{e.message(t.get())}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

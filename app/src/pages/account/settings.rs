@@ -1,0 +1,164 @@
+//! Profile settings: the left menu, Change settings, Edit profile, Change password.
+
+use crate::{
+    account::{account_overview, ChangePassword, UpdateProfile},
+    components::form::{answer_problems, problem_at, ErrorSummary, TextField},
+    domain::account::COUNTRIES,
+    format,
+    i18n::{country_name, use_locale, use_messages},
+};
+use leptos::{form::ActionForm, prelude::*};
+use leptos_meta::Title;
+use leptos_router::components::{Outlet, A};
+
+#[component]
+pub fn SettingsLayout() -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    view! {
+        <div class="settings">
+            <nav class="side-menu" aria-label=move || t.get().nav_profile_settings>
+                <ul>
+                    <li><A href=move || locale.get().href("/account/settings/change")>{move || t.get().change_settings}</A></li>
+                </ul>
+            </nav>
+            <div class="settings-content">
+                <Outlet/>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn SettingsHomePage() -> impl IntoView {
+    let t = use_messages();
+    view! {
+        <Title text=move || t.get().nav_profile_settings/>
+        <h1>{move || t.get().nav_profile_settings}</h1>
+        <p>{move || t.get().settings_intro}</p>
+    }
+}
+
+#[component]
+pub fn ChangeSettingsPage() -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    view! {
+        <Title text=move || t.get().change_settings/>
+        <h1>{move || t.get().change_settings}</h1>
+        <div class="setting-groups">
+            <section class="card" aria-labelledby="group-personal">
+                <h2 id="group-personal">{move || t.get().personal_information}</h2>
+                <ul class="link-list">
+                    <li><A href=move || locale.get().href("/account/settings/profile")>{move || t.get().edit_profile}</A></li>
+                </ul>
+            </section>
+            <section class="card" aria-labelledby="group-security">
+                <h2 id="group-security">{move || t.get().security}</h2>
+                <ul class="link-list">
+                    <li><A href=move || locale.get().href("/account/settings/password")>{move || t.get().change_password}</A></li>
+                </ul>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+pub fn EditProfilePage() -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    let save = ServerAction::<UpdateProfile>::new();
+    // Reloads after a save, so the details show what the database now holds.
+    let overview = Resource::new(move || save.version().get(), |_| account_overview());
+    let answer = Signal::derive(move || save.value().get());
+    let (problems, general) = answer_problems(answer);
+    let saved = move || matches!(answer.get(), Some(Ok(_)));
+    let country_problem = Memo::new(move |_| problem_at(&problems.read(), "country"));
+
+    view! {
+        <Title text=move || t.get().edit_profile/>
+        <div class="page-heading">
+            <h1>{move || t.get().edit_profile}</h1>
+            <A href=move || locale.get().href("/account/deactivate") attr:class="deactivate-link">
+                {move || t.get().deactivate_link}
+            </A>
+        </div>
+        <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(o) => {
+                        let p = o.profile;
+                        let (name, country, phone) = (p.name.clone(), p.country.clone(), p.phone.clone().unwrap_or_default());
+                        view! {
+                            <section class="card" aria-labelledby="details-title">
+                                <h2 id="details-title">{move || t.get().your_details}</h2>
+                                <dl class="details">
+                                    <dt>{move || t.get().field_name}</dt><dd>{p.name.clone()}</dd>
+                                    <dt>{move || t.get().field_email}</dt><dd>{p.email.clone()}</dd>
+                                    <dt>{move || t.get().field_country}</dt><dd>{move || country_name(t.get(), &p.country)}</dd>
+                                    <dt>{move || t.get().field_phone}</dt>
+                                    <dd>{move || p.phone.clone().unwrap_or_else(|| t.get().not_given.to_owned())}</dd>
+                                    <dt>{move || t.get().member_since_label}</dt>
+                                    <dd>{move || format::date(&p.member_since, locale.get())}</dd>
+                                </dl>
+                            </section>
+                            <section class="card" aria-labelledby="edit-title">
+                                <h2 id="edit-title">{move || t.get().edit_details}</h2>
+                                <ErrorSummary problems general/>
+                                <Show when=saved>
+                                    <p class="notice" role="status">{move || t.get().profile_saved}</p>
+                                </Show>
+                                <ActionForm action=save attr:novalidate=true attr:class="form">
+                                    <TextField name="name" label=Signal::derive(move || t.get().field_name) autocomplete="name" problems value=Signal::stored(name.clone())/>
+                                    <div class="field" class:field-invalid=move || country_problem.read().is_some()>
+                                        <label for="field-country">{move || t.get().field_country}</label>
+                                        {move || country_problem.get().map(|p| view! {
+                                            <p class="field-error" id="field-country-error">{p.problem.message(t.get())}</p>
+                                        })}
+                                        <select id="field-country" name="country" autocomplete="country"
+                                            aria-invalid=move || country_problem.read().is_some().then_some("true")
+                                            aria-describedby=move || country_problem.read().is_some().then_some("field-country-error")>
+                                            {COUNTRIES.into_iter().map(|code| {
+                                                let selected = code == country;
+                                                view! { <option value=code selected=selected>{move || country_name(t.get(), code)}</option> }
+                                            }).collect_view()}
+                                        </select>
+                                    </div>
+                                    <TextField name="phone" label=Signal::derive(move || t.get().field_phone) input_type="tel" autocomplete="tel" problems value=Signal::stored(phone.clone())/>
+                                    <button type="submit" class="button button-primary">{move || t.get().save_changes}</button>
+                                </ActionForm>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(e) => view! { <p class="error" role="alert">{e.message(t.get())}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    let t = use_messages();
+    let action = ServerAction::<ChangePassword>::new();
+    let answer = Signal::derive(move || action.value().get());
+    let (problems, general) = answer_problems(answer);
+    let saved = move || matches!(answer.get(), Some(Ok(_)));
+
+    view! {
+        <Title text=move || t.get().change_password/>
+        <h1>{move || t.get().change_password}</h1>
+        <section class="card narrow">
+            <ErrorSummary problems general/>
+            <Show when=saved>
+                <p class="notice" role="status">{move || t.get().password_changed}</p>
+            </Show>
+            <ActionForm action attr:novalidate=true attr:class="form">
+                <TextField name="current" label=Signal::derive(move || t.get().field_current_password) input_type="password" autocomplete="current-password" problems/>
+                <TextField name="new" label=Signal::derive(move || t.get().field_new_password) input_type="password" autocomplete="new-password" hint=Signal::derive(move || t.get().field_password_hint) problems/>
+                <button type="submit" class="button button-primary">{move || t.get().change_password}</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,451 @@
+//! The background eraser: removes what a deletion queued (`erasure_queue`), in small batches.
+//!
+//! The deletion itself ([`app::deactivation::store::deactivate`]) is quick and bounded: it makes
+//! the account unusable and invisible and queues it. Everything else the person left (a seller
+//! may have a million messages) goes here, one short transaction per batch, so no batch holds
+//! locks for long or stalls other users:
+//!
+//! 1. `messages`: the messages they wrote, deleted in `(author_id, id)` key order;
+//! 2. `orders`: their purchases lose the buyer and the shipping snapshot (the seller keeps its record);
+//! 3. `conversations`: those they started as a buyer lose the buyer (the store keeps its messages);
+//! 4. `product_links`: sales records of their store stop pointing at its products (titles stay);
+//! 5. `products`: their store's products are deleted;
+//! 6. `addresses`: their addresses are deleted;
+//! 7. `store`: their store loses its owner and name (shown as "Deleted account"); its sales stay;
+//! 8. `account`: the account row goes, with the queue row, in one transaction.
+//!
+//! Each batch claims the oldest queued account with `FOR UPDATE SKIP LOCKED` (several server
+//! processes share the queue; each account is worked on by one at a time), does at most
+//! `batch_size` rows of the current step (a fifth for the steps that update rows, see
+//! [`Step::chunk`]), and records its progress in the queue row in the same
+//! transaction; a chunk that comes back short moves on to the next step. A killed process or
+//! connection loses at most the batch under way, which rolled back: the next claim resumes.
+//! Every statement is keyed by the claimed account, whose row must be marked deleted, so the
+//! eraser never touches anything of another account.
+
+use sqlx::{PgConnection, PgPool};
+use std::{env, future::Future, time::Duration};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+pub const DEFAULT_BATCH_SIZE: i64 = 5_000;
+pub const DEFAULT_IDLE_POLL: Duration = Duration::from_secs(1);
+/// Progress is logged at every step change and every this many batches.
+const LOG_EVERY_BATCHES: i64 = 20;
+
+/// How the eraser runs. From the environment: `APP_ERASER=0` turns it off in this process (other
+/// processes still erase), `APP_ERASER_BATCH_SIZE` sets the rows per batch (default 5000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub enabled: bool,
+    pub batch_size: i64,
+    /// How long to wait before looking again when the queue was empty (or a batch failed).
+    pub idle_poll: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { enabled: true, batch_size: DEFAULT_BATCH_SIZE, idle_poll: DEFAULT_IDLE_POLL }
+    }
+}
+
+impl Settings {
+    /// The settings from `APP_ERASER` and `APP_ERASER_BATCH_SIZE`; a value that makes no sense is
+    /// reported and the default used, so a typo never stops the erasure.
+    pub fn from_env() -> Settings {
+        let mut settings = Settings::default();
+        match env::var("APP_ERASER").as_deref() {
+            Err(_) | Ok("") | Ok("1") | Ok("true") => {}
+            Ok("0") | Ok("false") => settings.enabled = false,
+            Ok(other) => tracing::error!("APP_ERASER={other} is not a flag (use 1 or 0): the eraser stays on"),
+        }
+        if let Ok(value) = env::var("APP_ERASER_BATCH_SIZE") {
+            match value.parse::<i64>() {
+                Ok(size) if (1..=1_000_000).contains(&size) => settings.batch_size = size,
+                _ => tracing::error!(
+                    "APP_ERASER_BATCH_SIZE={value} is not a number from 1 to 1000000: using {DEFAULT_BATCH_SIZE}"
+                ),
+            }
+        }
+        settings
+    }
+}
+
+/// The steps of an erasure, in order; stored in `erasure_queue.step` by [`Step::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Messages,
+    Orders,
+    Conversations,
+    ProductLinks,
+    Products,
+    Addresses,
+    Store,
+    Account,
+}
+
+impl Step {
+    pub const ALL: [Step; 8] = [
+        Step::Messages,
+        Step::Orders,
+        Step::Conversations,
+        Step::ProductLinks,
+        Step::Products,
+        Step::Addresses,
+        Step::Store,
+        Step::Account,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Step::Messages => "messages",
+            Step::Orders => "orders",
+            Step::Conversations => "conversations",
+            Step::ProductLinks => "product_links",
+            Step::Products => "products",
+            Step::Addresses => "addresses",
+            Step::Store => "store",
+            Step::Account => "account",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The rows one batch of this step takes on, out of `batch_size`. An update that moves a row
+    /// out of the person's index (and into new entries of every other index of the table) costs
+    /// about five times a delete, so those steps take a fifth: every batch takes about as long.
+    pub fn chunk(self, batch_size: i64) -> i64 {
+        let batch_size = batch_size.max(1);
+        match self {
+            Step::Orders | Step::Conversations | Step::ProductLinks => (batch_size / 5).max(1),
+            _ => batch_size,
+        }
+    }
+
+    fn next(self) -> Step {
+        let i = Step::ALL.iter().position(|s| *s == self).expect("every step is listed");
+        Step::ALL.get(i + 1).copied().unwrap_or(Step::Account)
+    }
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchReport {
+    pub account_id: Uuid,
+    /// The step this batch worked on.
+    pub step: Step,
+    /// Rows deleted or stripped of the person by this batch.
+    pub rows: u64,
+    /// The step the next batch of this account does, `None` once the account is erased.
+    pub next_step: Option<Step>,
+    /// Rows erased for this account so far, this batch included.
+    pub rows_erased: i64,
+    pub batches: i64,
+}
+
+impl BatchReport {
+    pub fn finished(&self) -> bool {
+        self.next_step.is_none()
+    }
+}
+
+/// Runs the eraser until `shutdown` completes: a batch after another while there is work, a
+/// look at the queue every `idle_poll` while there is none. A batch under way when `shutdown`
+/// completes is finished first.
+pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 'static) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::pin!(shutdown);
+        tracing::info!(batch_size = settings.batch_size, "the eraser is running");
+        loop {
+            let stop_now = tokio::select! {
+                biased;
+                _ = &mut shutdown => true,
+                () = std::future::ready(()) => false,
+            };
+            if stop_now {
+                break;
+            }
+            let idle = match erase_one_batch(&pool, settings.batch_size).await {
+                Ok(Some(_)) => false,
+                Ok(None) => true,
+                Err(error) => {
+                    // A lost connection, a restarting database: the batch rolled back; try again.
+                    tracing::warn!(%error, "an erasure batch failed; it will be retried");
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    () = tokio::time::sleep(settings.idle_poll) => {}
+                }
+            }
+        }
+        tracing::info!("the eraser stopped");
+    })
+}
+
+/// Does one batch of the oldest queued erasure that no other process is working on, in one
+/// transaction. `None`: nothing to claim (the queue is empty, or every queued account is being
+/// worked on by another batch right now).
+pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> sqlx::Result<Option<BatchReport>> {
+    let batch_size = batch_size.max(1);
+    let mut tx = pool.begin().await?;
+    let claimed: Option<(Uuid, String, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT account_id, step, batches, rows_erased, last_message_id FROM erasure_queue
+          ORDER BY enqueued_at FOR UPDATE SKIP LOCKED LIMIT 1",
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((account_id, step_code, batches, rows_erased, last_message_id)) = claimed else {
+        return Ok(None);
+    };
+
+    // Only a deleted account is ever erased: a queue row for a live one is a bug somewhere else,
+    // and erasing would destroy a person's data.
+    let live: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1 AND deleted_at IS NULL)")
+        .bind(account_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if live {
+        tracing::error!(%account_id, "the erasure queue holds a live account: dropping it from the queue, erasing nothing");
+        sqlx::query("DELETE FROM erasure_queue WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        return Ok(Some(BatchReport {
+            account_id,
+            step: Step::Account,
+            rows: 0,
+            next_step: None,
+            rows_erased,
+            batches,
+        }));
+    }
+
+    let step = Step::from_code(&step_code).unwrap_or_else(|| {
+        tracing::warn!(%account_id, step = step_code, "unknown erasure step: starting the account over");
+        Step::Messages
+    });
+    let outcome = run_step(&mut tx, account_id, step, step.chunk(batch_size), last_message_id).await?;
+    let batches = batches + 1;
+    let rows_erased = rows_erased + outcome.rows as i64;
+    match outcome.next {
+        Next::Finished => {
+            sqlx::query("DELETE FROM erasure_queue WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+        }
+        Next::Step(next, last_message_id) => {
+            sqlx::query(
+                "UPDATE erasure_queue
+                    SET step = $2, batches = $3, rows_erased = $4, last_message_id = $5, updated_at = now()
+                  WHERE account_id = $1",
+            )
+            .bind(account_id)
+            .bind(next.code())
+            .bind(batches)
+            .bind(rows_erased)
+            .bind(last_message_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+
+    let next_step = match outcome.next {
+        Next::Finished => None,
+        Next::Step(next, _) => Some(next),
+    };
+    match next_step {
+        None => tracing::info!(%account_id, batches, rows_erased, "erasure finished"),
+        Some(next) if next != step => {
+            tracing::info!(%account_id, step = next.code(), batches, rows_erased, "erasure step")
+        }
+        Some(_) if batches % LOG_EVERY_BATCHES == 0 => {
+            tracing::info!(%account_id, step = step.code(), batches, rows_erased, "erasure progress")
+        }
+        Some(_) => {}
+    }
+    Ok(Some(BatchReport { account_id, step, rows: outcome.rows, next_step, rows_erased, batches }))
+}
+
+enum Next {
+    /// Go on with this step (and this message cursor) in the next batch.
+    Step(Step, Option<i64>),
+    Finished,
+}
+
+struct Outcome {
+    rows: u64,
+    next: Next,
+}
+
+/// One chunk of `step`; a short chunk means the step is done.
+async fn run_step(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    step: Step,
+    limit: i64,
+    last_message_id: Option<i64>,
+) -> sqlx::Result<Outcome> {
+    let advance_if_short = |rows: u64, cursor: Option<i64>| Outcome {
+        rows,
+        next: if rows < limit as u64 { Next::Step(step.next(), None) } else { Next::Step(step, cursor) },
+    };
+    match step {
+        Step::Messages => {
+            let (rows, last): (i64, Option<i64>) = sqlx::query_as(
+                "WITH gone AS (
+                     DELETE FROM messages
+                      WHERE author_id = $1
+                        AND id = ANY(ARRAY(SELECT id FROM messages WHERE author_id = $1 AND id > $2
+                                            ORDER BY author_id, id LIMIT $3))
+                  RETURNING id
+                 )
+                 SELECT count(*), max(id) FROM gone",
+            )
+            .bind(account_id)
+            .bind(last_message_id.unwrap_or(i64::MIN))
+            .bind(limit)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(advance_if_short(rows as u64, last.or(last_message_id)))
+        }
+        Step::Orders => {
+            let rows = sqlx::query(
+                "UPDATE orders
+                    SET buyer_id = NULL, ship_to_name = NULL, ship_to_address = NULL, ship_to_phone = NULL
+                  WHERE buyer_id = $1 AND id = ANY(ARRAY(SELECT id FROM orders WHERE buyer_id = $1 LIMIT $2))",
+            )
+            .bind(account_id)
+            .bind(limit)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            Ok(advance_if_short(rows, None))
+        }
+        Step::Conversations => {
+            let rows = sqlx::query(
+                "UPDATE conversations SET buyer_id = NULL
+                  WHERE buyer_id = $1 AND id = ANY(ARRAY(SELECT id FROM conversations WHERE buyer_id = $1 LIMIT $2))",
+            )
+            .bind(account_id)
+            .bind(limit)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            Ok(advance_if_short(rows, None))
+        }
+        Step::ProductLinks => {
+            let rows = sqlx::query(
+                "UPDATE order_items SET product_id = NULL
+                  WHERE id = ANY(ARRAY(
+                            SELECT oi.id FROM stores s
+                              JOIN products p ON p.store_id = s.id
+                              JOIN order_items oi ON oi.product_id = p.id
+                             WHERE s.owner_id = $1
+                             LIMIT $2))
+                    AND product_id IN (SELECT p.id FROM stores s JOIN products p ON p.store_id = s.id
+                                        WHERE s.owner_id = $1)",
+            )
+            .bind(account_id)
+            .bind(limit)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            Ok(advance_if_short(rows, None))
+        }
+        Step::Products => {
+            let doomed: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT p.id FROM stores s JOIN products p ON p.store_id = s.id
+                  WHERE s.owner_id = $1 LIMIT $2 FOR UPDATE OF p",
+            )
+            .bind(account_id)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?;
+            if !doomed.is_empty() {
+                // Normally none: `product_links` did them. A sale recorded since would block the delete.
+                sqlx::query("UPDATE order_items SET product_id = NULL WHERE product_id = ANY($1)")
+                    .bind(&doomed)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("DELETE FROM products WHERE id = ANY($1)").bind(&doomed).execute(&mut *conn).await?;
+            }
+            Ok(advance_if_short(doomed.len() as u64, None))
+        }
+        Step::Addresses => {
+            let rows = sqlx::query(
+                "DELETE FROM addresses
+                  WHERE account_id = $1 AND id = ANY(ARRAY(SELECT id FROM addresses WHERE account_id = $1 LIMIT $2))",
+            )
+            .bind(account_id)
+            .bind(limit)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            Ok(advance_if_short(rows, None))
+        }
+        Step::Store => {
+            let rows = sqlx::query(
+                "UPDATE stores SET owner_id = NULL, name = '', closed_at = coalesce(closed_at, now())
+                  WHERE owner_id = $1",
+            )
+            .bind(account_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            Ok(Outcome { rows, next: Next::Step(Step::Account, None) })
+        }
+        Step::Account => {
+            // Something written for the account while it was being erased (a message racing the
+            // deletion, say) would keep its row alive: go round once more.
+            let leftovers: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM messages WHERE author_id = $1)
+                     OR EXISTS (SELECT 1 FROM orders WHERE buyer_id = $1)
+                     OR EXISTS (SELECT 1 FROM conversations WHERE buyer_id = $1)
+                     OR EXISTS (SELECT 1 FROM addresses WHERE account_id = $1)
+                     OR EXISTS (SELECT 1 FROM stores WHERE owner_id = $1)",
+            )
+            .bind(account_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            if leftovers {
+                tracing::warn!(%account_id, "rows were added during the erasure: erasing them too");
+                return Ok(Outcome { rows: 0, next: Next::Step(Step::Messages, None) });
+            }
+            // A sign-in that checked the password just before the deletion may have left a
+            // (dead) session behind.
+            let sessions = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                .bind(account_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            let accounts = sqlx::query("DELETE FROM accounts WHERE id = $1 AND deleted_at IS NOT NULL")
+                .bind(account_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            Ok(Outcome { rows: sessions + accounts, next: Next::Finished })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_run_in_order_and_round_trip_through_their_codes() {
+        let mut step = Step::Messages;
+        let mut seen = vec![step];
+        while step != Step::Account {
+            step = step.next();
+            seen.push(step);
+        }
+        assert_eq!(seen, Step::ALL);
+        for step in Step::ALL {
+            assert_eq!(Step::from_code(step.code()), Some(step));
+        }
+        assert_eq!(Step::from_code("messages"), Some(Step::Messages), "the queue's column default");
+    }
+}
