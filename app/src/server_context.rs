@@ -32,8 +32,12 @@ pub fn set_status(status: StatusCode) {
 }
 
 /// Gives the response the status that fits `error`; server functions pass every error through
-/// this on the way out.
+/// this on the way out. A plain form post keeps the redirect back to its page that Leptos gives
+/// it (with the error in the address), so the page can show the error after the reload.
 pub fn with_status(error: AppError) -> AppError {
+    if is_plain_form_post() {
+        return error;
+    }
     let status = match &error {
         AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         AppError::Unreachable => StatusCode::BAD_GATEWAY,
@@ -54,13 +58,17 @@ pub fn set_cookie(cookie: &str) {
     }
 }
 
+/// Whether the request is a browser's own form submission (JavaScript off), not a call from the app.
+fn is_plain_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 /// Sends a plain HTML form post (JavaScript off) on to `target` after success. A call from the
 /// running app gets the target in its result instead and navigates itself.
 pub fn redirect_plain_form_post(target: &str) {
-    let plain_post = use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
-    });
-    if plain_post {
+    if is_plain_form_post() {
         if let Ok(location) = HeaderValue::from_str(target) {
             let response = expect_context::<ResponseOptions>();
             response.set_status(StatusCode::SEE_OTHER);

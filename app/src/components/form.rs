@@ -31,9 +31,12 @@ pub fn ErrorSummary(
                             .get()
                             .into_iter()
                             .map(|p| {
+                                let id = field_id(&p.field);
                                 view! {
                                     <li>
-                                        <a href=format!("#{}", field_id(&p.field))>{p.problem.message(t.get())}</a>
+                                        <a href=format!("#{id}") on:click=move |event| focus_field(event, &id)>
+                                            {p.problem.message(t.get())}
+                                        </a>
                                     </li>
                                 }
                             })
@@ -61,6 +64,17 @@ pub fn answer_problems<T: Clone + Send + Sync + 'static>(
             Some(Err(e)) => Some(e.message(t.get())),
         }),
     )
+}
+
+/// Following a summary link moves the focus into the field itself (a plain fragment link would
+/// only scroll there); without JavaScript the link still scrolls.
+fn focus_field(event: leptos::ev::MouseEvent, id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(field) = document().get_element_by_id(id) else { return };
+    let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() else { return };
+    event.prevent_default();
+    field.scroll_into_view();
+    let _ = field.focus();
 }
 
 /// The message for field `name` among `problems`, if any.

@@ -7,16 +7,35 @@ export const messages = { en, fi } as const;
 export type LocaleTag = keyof typeof messages;
 export const locales: LocaleTag[] = ["en", "fi"];
 
+interface PageChecks {
+  /** HTTP statuses this test provokes on purpose (a refused sign-in is a 401). */
+  expectedStatuses: Set<number>;
+  /** Allows the console error Chromium logs for each of these statuses, and nothing else. */
+  expectHttpErrors: (...statuses: number[]) => void;
+  /** What the page logged that it should not have; the test fails unless it stays empty. */
+  problems: string[];
+}
+
 /**
  * Every test fails on a console error, an uncaught page error or a hydration warning: the page
  * must be clean, not just look right.
  */
-export const test = base.extend<{ problems: string[] }>({
+export const test = base.extend<PageChecks>({
+  expectedStatuses: async ({}, use) => {
+    await use(new Set());
+  },
+  expectHttpErrors: async ({ expectedStatuses }, use) => {
+    await use((...statuses) => statuses.forEach((status) => expectedStatuses.add(status)));
+  },
   problems: [
-    async ({ page }, use) => {
+    async ({ page, expectedStatuses }, use) => {
       const problems: string[] = [];
       page.on("console", (message) => {
         const text = message.text();
+        const status = /the server responded with a status of (\d+)/.exec(text)?.[1];
+        if (status && expectedStatuses.has(Number(status))) {
+          return;
+        }
         if (message.type() === "error" || /hydrat/i.test(text)) {
           problems.push(`console ${message.type()}: ${text}`);
         }

@@ -1,6 +1,7 @@
 //! Integration tests: the real server over HTTP against real PostgreSQL.
 
 mod auth;
+mod deactivate_http;
 mod deletion;
 mod eraser;
 mod fixtures;

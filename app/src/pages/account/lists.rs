@@ -24,6 +24,15 @@ pub fn status_label(t: &'static Messages, status: OrderStatus) -> &'static str {
     }
 }
 
+/// A counterparty's name, or "Deleted account" once its account is gone.
+fn or_deleted(t: &'static Messages, name: &str) -> String {
+    if name.is_empty() {
+        t.deleted_account.to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
 /// Previous / next links under a list.
 #[component]
 fn Pager(path: &'static str, number: i64, has_next: bool) -> impl IntoView {
@@ -68,7 +77,7 @@ pub fn OrdersPage() -> impl IntoView {
                                     {rows.into_iter().map(|order| view! {
                                         <tr>
                                             <td>{order.number}</td>
-                                            <td>{order.store.clone()}</td>
+                                            <td>{move || or_deleted(t.get(), &order.store)}</td>
                                             <td>{move || format::date(&order.placed_on, locale.get())}</td>
                                             <td>{move || status_label(t.get(), order.status)}</td>
                                             <td class="numeric">{move || format::money(order.total_minor, &order.currency, locale.get())}</td>
@@ -104,13 +113,13 @@ pub fn MessagesPage() -> impl IntoView {
                     Ok(Page { rows, number, has_next }) if !rows.is_empty() || number > 1 => view! {
                         <ol class="message-list">
                             {rows.into_iter().map(|m| {
-                                let with = m.with.clone();
+                                let with = m.with;
                                 view! {
                                     <li class="message" class:from-me=m.from_me>
                                         <p class="message-meta">
                                             <strong>{m.subject.clone()}</strong>
                                             " · "
-                                            {move || if with.is_empty() { t.get().deleted_account.to_owned() } else { with.clone() }}
+                                            {move || or_deleted(t.get(), &with)}
                                             " · "
                                             {move || if m.from_me { t.get().message_from_me } else { t.get().message_to_me }}
                                             " · "

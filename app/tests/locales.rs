@@ -1,0 +1,732 @@
+//! The words of the app (DESIGN section 4): both locales are complete and agree on their
+//! placeholders, the reference wording holds, and no component writes a visible string itself.
+//!
+//! Run with `cargo test -p app --features ssr --test locales`.
+
+use serde_json::{Map, Value};
+use std::{
+    collections::BTreeSet,
+    fs,
+    path::{Path, PathBuf},
+};
+
+const PLURAL_FORMS: [&str; 2] = ["one", "other"];
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("app/ is in the workspace").to_owned()
+}
+
+fn locale(tag: &str) -> Map<String, Value> {
+    let path = workspace().join("locales").join(format!("{tag}.json"));
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => panic!("{} must hold one JSON object", path.display()),
+        Err(e) => panic!("{} is not valid JSON: {e}", path.display()),
+    }
+}
+
+/// The texts of a value: a string, or the forms of a plural object. Problems go to `problems`.
+fn texts<'a>(tag: &str, key: &str, value: &'a Value, problems: &mut Vec<String>) -> Vec<&'a str> {
+    match value {
+        Value::String(text) => vec![text.as_str()],
+        Value::Object(forms) => {
+            let extra: Vec<&String> = forms.keys().filter(|f| !PLURAL_FORMS.contains(&f.as_str())).collect();
+            if !extra.is_empty() {
+                problems.push(format!("{tag}.{key}: unknown plural forms {extra:?}"));
+            }
+            PLURAL_FORMS
+                .iter()
+                .filter_map(|form| match forms.get(*form) {
+                    Some(Value::String(text)) => Some(text.as_str()),
+                    _ => {
+                        problems.push(format!("{tag}.{key}: the plural form `{form}` is missing or not a string"));
+                        None
+                    }
+                })
+                .collect()
+        }
+        other => {
+            problems.push(format!("{tag}.{key}: must be a string or a {{one, other}} object, is {other}"));
+            Vec::new()
+        }
+    }
+}
+
+/// The `{name}` placeholders of a text.
+fn placeholders(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        rest = &rest[start + 1..];
+        if let Some(end) = rest.find('}') {
+            let name = &rest[..end];
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                found.insert(name.to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// What is wrong between the English and the Finnish table: missing keys either way, empty
+/// texts, malformed plurals, and placeholders that differ.
+fn locale_problems(en: &Map<String, Value>, fi: &Map<String, Value>) -> Vec<String> {
+    let tables = [("en", en), ("fi", fi)];
+    let mut problems = Vec::new();
+    for (tag, table) in tables {
+        for (other_tag, other) in tables {
+            for key in other.keys().filter(|key| !table.contains_key(*key)) {
+                problems.push(format!("{tag}.json lacks `{key}` (which {other_tag}.json has)"));
+            }
+        }
+        for (key, value) in table {
+            for text in texts(tag, key, value, &mut problems) {
+                if text.trim().is_empty() {
+                    problems.push(format!("{tag}.{key} is empty"));
+                }
+            }
+        }
+    }
+    for (key, en_value) in en {
+        let Some(fi_value) = fi.get(key) else { continue };
+        if en_value.is_object() != fi_value.is_object() {
+            problems.push(format!("`{key}` is a plural in one locale and a plain string in the other"));
+        }
+        let mut reported_above = Vec::new();
+        let en_names: BTreeSet<String> =
+            texts("en", key, en_value, &mut reported_above).into_iter().flat_map(placeholders).collect();
+        let fi_names: BTreeSet<String> =
+            texts("fi", key, fi_value, &mut reported_above).into_iter().flat_map(placeholders).collect();
+        if en_names != fi_names {
+            problems.push(format!("`{key}`: placeholders {en_names:?} in en, {fi_names:?} in fi"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn both_locales_have_every_key_non_empty_with_the_same_placeholders() {
+    let (en, fi) = (locale("en"), locale("fi"));
+    assert!(en.len() > 100, "the English table is read: {} keys", en.len());
+
+    let problems = locale_problems(&en, &fi);
+
+    assert!(problems.is_empty(), "the locale files disagree:\n  {}", problems.join("\n  "));
+}
+
+#[test]
+fn the_locale_check_finds_each_kind_of_problem() {
+    let table = |json: Value| match json {
+        Value::Object(map) => map,
+        _ => unreachable!(),
+    };
+    let en = table(serde_json::json!({
+        "same": "Same {name}",
+        "only_en": "English only",
+        "empty_fi": "Text",
+        "moved": "Hi {name}",
+        "count": {"one": "{count} item", "other": "{count} items"},
+        "half_plural": {"one": "{count} day", "other": "{count} days"},
+        "kind": {"one": "one", "other": "many"},
+    }));
+    let fi = table(serde_json::json!({
+        "same": "Sama {name}",
+        "only_fi": "Vain suomeksi",
+        "empty_fi": "  ",
+        "moved": "Hei {nimi}",
+        "count": {"one": "{count} tuote", "other": "{count} tuotetta"},
+        "half_plural": {"one": "{count} päivä"},
+        "kind": "ei monikkoa",
+    }));
+
+    let mut problems = locale_problems(&en, &fi);
+
+    problems.sort();
+    assert_eq!(
+        problems,
+        [
+            "`kind` is a plural in one locale and a plain string in the other",
+            "`moved`: placeholders {\"name\"} in en, {\"nimi\"} in fi",
+            "en.json lacks `only_fi` (which fi.json has)",
+            "fi.empty_fi is empty",
+            "fi.half_plural: the plural form `other` is missing or not a string",
+            "fi.json lacks `only_en` (which en.json has)",
+        ],
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn placeholders_are_found() {
+    assert_eq!(placeholders("Hi, {name}"), BTreeSet::from(["name".to_owned()]));
+    assert_eq!(placeholders("{count} of {total}: {count}"), BTreeSet::from(["count".to_owned(), "total".to_owned()]));
+    assert!(placeholders("no { placeholder } here {}").is_empty());
+}
+
+/// DESIGN section 4's reference wording, row by row in the table's order: (key idea as the
+/// table names it, key, English, Finnish). `the_reference_copy_matches_design_md_when_it_is_present`
+/// checks this copy against the file.
+const REFERENCE_WORDING: [(&str, &str, &str, &str); 22] = [
+    ("my area", "my_area", "My AliExpress", "Oma AliExpress"),
+    ("profile settings", "nav_profile_settings", "Profile settings", "Profiilin asetukset"),
+    ("change settings", "change_settings", "Change settings", "Muuta asetuksia"),
+    ("personal information", "personal_information", "Personal information", "Henkilökohtaiset tiedot"),
+    ("edit profile", "edit_profile", "Edit profile", "Muokkaa profiilia"),
+    ("deactivate link", "deactivate_link", "Deactivate my account", "Poista tilini käytöstä"),
+    ("phrase to type", "deactivate_phrase", "deactivate my account", "poista tilini käytöstä"),
+    ("button", "delete_button", "Delete my account", "Poista tilini"),
+    (
+        "reason 1",
+        "reason_registered_by_mistake",
+        "I registered by mistake and don't need this account",
+        "Rekisteröidyin vahingossa enkä tarvitse tätä tiliä",
+    ),
+    (
+        "reason 2",
+        "reason_no_suitable_products",
+        "I can't find products or suppliers that meet my needs",
+        "En löydä tarpeisiini sopivia tuotteita tai toimittajia",
+    ),
+    (
+        "reason 3",
+        "reason_too_many_emails",
+        "I receive too many emails from AliExpress.com",
+        "Saan liikaa sähköpostia AliExpress.comilta",
+    ),
+    (
+        "reason 4",
+        "reason_leaving_business",
+        "I am retiring or leaving business",
+        "Jään eläkkeelle tai lopetan liiketoimintani",
+    ),
+    ("reason 5", "reason_cheated", "I was cheated", "Minua huijattiin"),
+    (
+        "reason 6",
+        "reason_wrong_email",
+        "The email address of my AliExpress.com account is incorrect",
+        "AliExpress.com-tilini sähköpostiosoite on virheellinen",
+    ),
+    (
+        "reason 7",
+        "reason_found_supplier",
+        "I have found a supplier that meets my needs",
+        "Löysin tarpeisiini sopivan toimittajan",
+    ),
+    (
+        "reason 8",
+        "reason_no_answers",
+        "Buyers or suppliers did not answer my inquiries",
+        "Ostajat tai toimittajat eivät vastanneet tiedusteluihini",
+    ),
+    ("reason 9", "reason_other", "Other (please tell us)", "Muu syy (kerro lisää)"),
+    (
+        "consequence 1",
+        "consequence_1",
+        "You can't use buyer or seller features with a deleted account. To trade again, you need a new account.",
+        "Poistetulla tilillä et voi käyttää ostajan etkä myyjän toimintoja. Jos haluat jatkaa kaupankäyntiä, \
+         tarvitset uuden tilin.",
+    ),
+    (
+        "consequence 2",
+        "consequence_2",
+        "All information about your completed orders is deleted. Orders that are not completed are cancelled.",
+        "Kaikki tiedot päättyneistä tilauksistasi poistetaan. Keskeneräiset tilaukset perutaan.",
+    ),
+    (
+        "consequence 3",
+        "consequence_3",
+        "All your messages on AliExpress and Alibaba.com are deleted and can't be recovered.",
+        "Kaikki viestisi AliExpressissa ja Alibaba.comissa poistetaan, eikä niitä voi palauttaa.",
+    ),
+    (
+        "consequence 4",
+        "consequence_4",
+        "This email address can't be used to register a new account.",
+        "Tällä sähköpostiosoitteella ei voi enää rekisteröidä uutta tiliä.",
+    ),
+    (
+        "refund advice",
+        "refund_advice",
+        "We recommend waiting until refunds for cancelled orders have arrived.",
+        "Suosittelemme odottamaan, kunnes peruttujen tilausten hyvitykset ovat saapuneet.",
+    ),
+];
+
+#[test]
+fn the_reference_wording_of_design_section_4_holds_in_both_locales() {
+    let (en, fi) = (locale("en"), locale("fi"));
+    let mut problems = Vec::new();
+    for (idea, key, english, finnish) in &REFERENCE_WORDING {
+        for (tag, table, expected) in [("en", &en, english), ("fi", &fi, finnish)] {
+            match table.get(*key).and_then(Value::as_str) {
+                Some(actual) if actual == *expected => {}
+                actual => problems.push(format!("{idea}: {tag}.{key} is {actual:?}, the reference is {expected:?}")),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "the reference wording does not hold:\n  {}", problems.join("\n  "));
+}
+
+/// The rows of the table in section 4 of DESIGN.md: (key idea, English, Finnish).
+fn design_md_rows(design: &str) -> Vec<(String, String, String)> {
+    let section = design.split("\n## 4.").nth(1).expect("DESIGN.md has a section 4");
+    let section = section.split("\n## ").next().unwrap();
+    section
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .map(|line| line.trim().trim_matches('|').split('|').map(|cell| cell.trim().to_owned()).collect::<Vec<_>>())
+        .filter(|cells| cells.len() == 3 && cells[0] != "key idea" && !cells[0].starts_with("---"))
+        .map(|cells| (cells[0].clone(), cells[1].clone(), cells[2].clone()))
+        .collect()
+}
+
+/// The reference above is a copy of DESIGN.md's table; where the shared design is beside the
+/// workspace (`../shared/DESIGN.md`, as on the developers' machines and in CI), the copy must
+/// still match it row for row.
+#[test]
+fn the_reference_copy_matches_design_md_when_it_is_present() {
+    let path = workspace().parent().map(|p| p.join("shared/DESIGN.md"));
+    let Some(design) = path.as_deref().and_then(|p| fs::read_to_string(p).ok()) else {
+        eprintln!("note: no ../shared/DESIGN.md beside the workspace; the copy of its table is used as is");
+        return;
+    };
+    let from_design = design_md_rows(&design);
+    let copied: Vec<(String, String, String)> =
+        REFERENCE_WORDING.iter().map(|(idea, _, en, fi)| (idea.to_string(), en.to_string(), fi.to_string())).collect();
+    assert_eq!(from_design, copied, "DESIGN.md section 4 changed: update REFERENCE_WORDING");
+}
+
+// ---------------------------------------------------------------------------------------------
+// No hard-coded visible string in a component
+// ---------------------------------------------------------------------------------------------
+
+/// A token of Rust source, as far as the scanner needs: delimited groups are nested.
+#[derive(Debug)]
+enum Token {
+    /// A string literal's value (escapes left as written) and its line.
+    Str {
+        text: String,
+        line: usize,
+    },
+    Ident {
+        text: String,
+        start: usize,
+        end: usize,
+    },
+    Punct {
+        ch: char,
+        start: usize,
+        end: usize,
+    },
+    Group {
+        open: char,
+        tokens: Vec<Token>,
+    },
+    /// Anything else (numbers, char literals, lifetimes).
+    Other,
+}
+
+struct Lexer<'a> {
+    chars: Vec<(usize, char)>,
+    pos: usize,
+    line: usize,
+    source: &'a str,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(source: &'a str) -> Lexer<'a> {
+        Lexer { chars: source.char_indices().collect(), pos: 0, line: 1, source }
+    }
+
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.pos + ahead).map(|(_, c)| *c)
+    }
+
+    fn offset(&self) -> usize {
+        self.chars.get(self.pos).map_or(self.source.len(), |(i, _)| *i)
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek(0)?;
+        self.pos += 1;
+        if c == '\n' {
+            self.line += 1;
+        }
+        Some(c)
+    }
+
+    /// Tokens until `close` (or the end).
+    fn tokens(&mut self, close: Option<char>) -> Vec<Token> {
+        let mut out = Vec::new();
+        while let Some(c) = self.peek(0) {
+            let line = self.line;
+            let start = self.offset();
+            if c.is_whitespace() {
+                self.bump();
+            } else if c == '/' && self.peek(1) == Some('/') {
+                while self.peek(0).is_some_and(|c| c != '\n') {
+                    self.bump();
+                }
+            } else if c == '/' && self.peek(1) == Some('*') {
+                self.block_comment();
+            } else if Some(c) == close {
+                self.bump();
+                return out;
+            } else if matches!(c, '(' | '[' | '{') {
+                self.bump();
+                let closing = match c {
+                    '(' => ')',
+                    '[' => ']',
+                    _ => '}',
+                };
+                out.push(Token::Group { open: c, tokens: self.tokens(Some(closing)) });
+            } else if c == '"' {
+                self.bump();
+                out.push(Token::Str { text: self.quoted(), line });
+            } else if let Some(hashes) = self.raw_string_start() {
+                out.push(Token::Str { text: self.raw(hashes), line });
+            } else if c == 'b' && self.peek(1) == Some('"') {
+                self.bump();
+                self.bump();
+                self.quoted();
+                out.push(Token::Other);
+            } else if c == '\'' {
+                self.char_or_lifetime();
+                out.push(Token::Other);
+            } else if c.is_alphabetic() || c == '_' {
+                let mut text = String::new();
+                while self.peek(0).is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    text.push(self.bump().unwrap());
+                }
+                out.push(Token::Ident { text, start, end: self.offset() });
+            } else if c.is_ascii_digit() {
+                while self.peek(0).is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                    if self.peek(0) == Some('.') && !self.peek(1).is_some_and(|c| c.is_ascii_digit()) {
+                        break;
+                    }
+                    self.bump();
+                }
+                out.push(Token::Other);
+            } else {
+                self.bump();
+                out.push(Token::Punct { ch: c, start, end: self.offset() });
+            }
+        }
+        out
+    }
+
+    fn block_comment(&mut self) {
+        let mut depth = 0;
+        while let Some(c) = self.peek(0) {
+            if c == '/' && self.peek(1) == Some('*') {
+                depth += 1;
+                self.bump();
+            } else if c == '*' && self.peek(1) == Some('/') {
+                depth -= 1;
+                self.bump();
+                if depth == 0 {
+                    self.bump();
+                    return;
+                }
+            }
+            self.bump();
+        }
+    }
+
+    /// The rest of a `"…"` literal, after its opening quote.
+    fn quoted(&mut self) -> String {
+        let mut text = String::new();
+        while let Some(c) = self.bump() {
+            match c {
+                '\\' => {
+                    text.push(c);
+                    if let Some(escaped) = self.bump() {
+                        text.push(escaped);
+                    }
+                }
+                '"' => break,
+                _ => text.push(c),
+            }
+        }
+        text
+    }
+
+    /// At `r"`, `r#"`, `br"`, `br#"`…: consumes the prefix and returns the number of `#`.
+    fn raw_string_start(&mut self) -> Option<usize> {
+        let skip = match (self.peek(0), self.peek(1)) {
+            (Some('r'), _) => 1,
+            (Some('b'), Some('r')) => 2,
+            _ => return None,
+        };
+        let hashes = (skip..).take_while(|i| self.peek(*i) == Some('#')).count();
+        if self.peek(skip + hashes) != Some('"') {
+            return None;
+        }
+        for _ in 0..skip + hashes + 1 {
+            self.bump();
+        }
+        Some(hashes)
+    }
+
+    fn raw(&mut self, hashes: usize) -> String {
+        let mut text = String::new();
+        while let Some(c) = self.bump() {
+            if c == '"' && (0..hashes).all(|i| self.peek(i) == Some('#')) {
+                for _ in 0..hashes {
+                    self.bump();
+                }
+                break;
+            }
+            text.push(c);
+        }
+        text
+    }
+
+    fn char_or_lifetime(&mut self) {
+        self.bump();
+        if self.peek(0) == Some('\\') {
+            self.bump();
+            self.bump();
+            while let Some(c) = self.bump() {
+                if c == '\'' {
+                    return;
+                }
+            }
+        } else if self.peek(1) == Some('\'') {
+            self.bump();
+            self.bump();
+        } else {
+            while self.peek(0).is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                self.bump();
+            }
+        }
+    }
+}
+
+/// A hard-coded visible string: where it is and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Offender {
+    line: usize,
+    text: String,
+}
+
+/// Attributes and props whose value people see or hear: a literal there is visible text too.
+const VISIBLE_ATTRIBUTES: [&str; 10] = [
+    "title",
+    "alt",
+    "placeholder",
+    "aria-label",
+    "aria-description",
+    "aria-roledescription",
+    "aria-valuetext",
+    "label",
+    "text",
+    "hint",
+];
+
+fn is_visible_text(literal: &str) -> bool {
+    literal.chars().any(char::is_alphabetic)
+}
+
+/// Every hard-coded visible string inside the `view!` macros of `source`.
+fn hard_coded_strings(source: &str) -> Vec<Offender> {
+    let tokens = Lexer::new(source).tokens(None);
+    let mut found = Vec::new();
+    find_views(&tokens, &mut found);
+    found.sort_by_key(|o| o.line);
+    found
+}
+
+/// Looks for `view! { … }` at any depth (views nest inside the blocks of other views).
+fn find_views(tokens: &[Token], found: &mut Vec<Offender>) {
+    for (i, token) in tokens.iter().enumerate() {
+        if let Token::Group { tokens: inner, .. } = token {
+            let is_view = i >= 2
+                && matches!(&tokens[i - 2], Token::Ident { text, .. } if text == "view")
+                && matches!(tokens[i - 1], Token::Punct { ch: '!', .. });
+            if is_view {
+                scan_children(inner, found);
+            }
+            find_views(inner, found);
+        }
+    }
+}
+
+/// The nodes of a view: elements, text literals and `{…}` blocks.
+fn scan_children(tokens: &[Token], found: &mut Vec<Offender>) {
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            Token::Punct { ch: '<', .. } => {
+                i = scan_tag(tokens, i + 1, found);
+                continue;
+            }
+            // A text node: `<p>"Hello"</p>`, or a literal alone on its line.
+            Token::Str { text, line } if is_visible_text(text) => {
+                found.push(Offender { line: *line, text: text.clone() });
+            }
+            // `{"Hello"}`: a block that is nothing but a literal is a text node too.
+            Token::Group { open: '{', tokens: inner } => {
+                if let [Token::Str { text, line }] = inner.as_slice() {
+                    if is_visible_text(text) {
+                        found.push(Offender { line: *line, text: text.clone() });
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// Skips an element's tag from just after its `<` to just after its `>`; literals in it are
+/// attribute values, allowed unless the attribute is one people see ([`VISIBLE_ATTRIBUTES`]).
+fn scan_tag(tokens: &[Token], mut i: usize, found: &mut Vec<Offender>) -> usize {
+    while i < tokens.len() {
+        match &tokens[i] {
+            // `=>` and `->` inside an unbraced attribute expression do not end the tag.
+            Token::Punct { ch: '>', start, .. } => {
+                let joined = matches!(tokens.get(i.wrapping_sub(1)), Some(Token::Punct { ch: '=' | '-', end, .. }) if end == start);
+                if !joined {
+                    return i + 1;
+                }
+            }
+            Token::Str { text, line } if is_visible_text(text) => {
+                if let Some(name) = attribute_before(tokens, i) {
+                    if VISIBLE_ATTRIBUTES.contains(&name.as_str()) {
+                        found.push(Offender { line: *line, text: format!("{name}=\"{text}\"") });
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The attribute name (`aria-label`, `attr:title`, `class`) right before the `=` before token `i`.
+fn attribute_before(tokens: &[Token], i: usize) -> Option<String> {
+    let Some(Token::Punct { ch: '=', start: eq_start, .. }) = tokens.get(i.checked_sub(1)?) else { return None };
+    let mut parts = Vec::new();
+    let mut next_start = *eq_start;
+    let mut j = i - 1;
+    while j > 0 {
+        j -= 1;
+        let (text, start, end) = match &tokens[j] {
+            Token::Ident { text, start, end, .. } => (text.clone(), *start, *end),
+            Token::Punct { ch: ch @ ('-' | ':'), start, end } => (ch.to_string(), *start, *end),
+            _ => break,
+        };
+        if end != next_start {
+            break;
+        }
+        parts.push(text);
+        next_start = start;
+    }
+    parts.reverse();
+    let name = parts.concat();
+    // `attr:title`, `prop:label`: the name is the last part.
+    Some(name.rsplit(':').next().unwrap_or_default().to_owned())
+}
+
+#[test]
+fn the_scanner_flags_hard_coded_text_and_allows_attributes_and_punctuation() {
+    let sample = r##"
+        fn sample() -> impl IntoView {
+            let (quote, apostrophe, label): (char, char, &'static str) = ('"', '\'', "not in a view");
+            view! {
+                <p>"Hello"</p>
+                <input type="email" name="email" id="field-email" class="input" autocomplete="off" aria-describedby="x-hint"/>
+                <a href="/en/account" rel="noopener">{move || t.get().my_area}</a>
+                <span>" · "</span>
+                {" "}
+                <button aria-expanded=move || if open.get() { "true" } else { "false" } disabled=action.pending()>
+                    {"Hard-coded in braces"}
+                </button>
+                <p>
+                    "A literal alone on its line"
+                </p>
+                {move || show.then(|| view! { <em>"Nested"</em> })}
+                // <p>"in a comment"</p>
+                <img src="/logo.png" alt="Our logo"/>
+                <Title text="Shop"/>
+                <div class=r#"raw"#>{format!("{} items", n)}</div>
+            }
+        }
+    "##;
+
+    let found: Vec<String> =
+        hard_coded_strings(sample).into_iter().map(|o| format!("{}: {}", o.line, o.text)).collect();
+
+    assert_eq!(
+        found,
+        [
+            "5: Hello",
+            "11: Hard-coded in braces",
+            "14: A literal alone on its line",
+            "16: Nested",
+            "18: alt=\"Our logo\"",
+            "19: text=\"Shop\"",
+        ]
+    );
+}
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The scanner reads the real components well enough: a text node slipped in at the start of
+/// every view and before every closing tag of the real files is found, each one.
+#[test]
+fn the_scanner_finds_text_slipped_into_the_real_components() {
+    let app = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut slipped_in = 0;
+    for file in ["src/pages", "src/components"].iter().flat_map(|d| rust_files(&app.join(d))) {
+        let source = fs::read_to_string(&file).unwrap();
+        let before = hard_coded_strings(&source).len();
+        let n = source.matches("view! {").count() + source.matches("</").count();
+        let mutated = source.replace("view! {", "view! { \"Slipped in\" ").replace("</", "\"Slipped in\"</");
+
+        let found = hard_coded_strings(&mutated);
+
+        let slipped = found.iter().filter(|o| o.text == "Slipped in").count();
+        assert_eq!((slipped, found.len() - slipped), (n, before), "{}", file.display());
+        slipped_in += n;
+    }
+    assert!(slipped_in > 50, "{slipped_in}");
+}
+
+#[test]
+fn no_component_writes_a_visible_string_itself() {
+    let app = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files: Vec<PathBuf> = ["src/pages", "src/components"].iter().flat_map(|d| rust_files(&app.join(d))).collect();
+    assert!(files.len() >= 5, "the scan sees the components: {files:?}");
+    let mut views = 0;
+    let mut offenders = Vec::new();
+    for file in &files {
+        let source = fs::read_to_string(file).unwrap();
+        views += source.matches("view!").count();
+        for o in hard_coded_strings(&source) {
+            offenders.push(format!("{}:{}: {:?}", file.strip_prefix(app).unwrap_or(file).display(), o.line, o.text));
+        }
+    }
+    assert!(views >= 10, "the scan sees the views ({views})");
+    assert!(
+        offenders.is_empty(),
+        "visible strings are written in components instead of locales/*.json:\n  {}",
+        offenders.join("\n  ")
+    );
+}
