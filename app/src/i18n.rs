@@ -120,6 +120,14 @@ fn best_accepted(header: &str) -> Option<Locale> {
         .map(|(_, _, locale)| locale)
 }
 
+/// `path` with the query `search` (as the router gives it: without its `?`), if there is one.
+pub fn with_query(path: &str, search: &str) -> String {
+    match search.trim_start_matches('?') {
+        "" => path.to_owned(),
+        query => format!("{path}?{query}"),
+    }
+}
+
 /// Replaces each `{name}` in `template` by its value.
 pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
     values
@@ -174,6 +182,13 @@ mod tests {
         assert_eq!(negotiate(None, Some("en, fi")), Locale::En);
         assert_eq!(negotiate(None, Some("garbage;q=x")), Locale::En);
         assert_eq!(negotiate(None, None), Locale::En);
+    }
+
+    #[test]
+    fn a_query_is_joined_with_one_question_mark() {
+        assert_eq!(with_query("/en/a", "page=2"), "/en/a?page=2");
+        assert_eq!(with_query("/en/a", "?page=2"), "/en/a?page=2");
+        assert_eq!(with_query("/en/a", ""), "/en/a");
     }
 
     #[test]

@@ -62,13 +62,16 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/deactivate.css"/>
         <Router>
+            // Pages render completely before the first byte (`SsrMode::Async`), so the status is
+            // right: a signed-out visitor of an account page gets a real 302 to sign-in, and an
+            // unknown page a 404, rather than a 200 page that corrects itself later.
             <Routes fallback=NotFound>
-                <ParentRoute path=ParamSegment("lang") view=LocaleLayout>
+                <ParentRoute path=ParamSegment("lang") view=LocaleLayout ssr=SsrMode::Async>
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=StaticSegment("login") view=SignInPage/>
                     <Route path=StaticSegment("goodbye") view=GoodbyePage/>
                     <Route path=StaticSegment("register") view=SignUpPage/>
-                    <ParentRoute path=StaticSegment("account") view=AccountLayout ssr=SsrMode::Async>
+                    <ParentRoute path=StaticSegment("account") view=AccountLayout>
                         <Route path=StaticSegment("") view=OverviewPage/>
                         <Route path=StaticSegment("orders") view=OrdersPage/>
                         <Route path=StaticSegment("messages") view=MessagesPage/>

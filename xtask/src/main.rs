@@ -3,6 +3,8 @@
 //! `cargo xtask test` runs every check and test suite and ends with `N passed, M failed`.
 //! Both install what is missing first.
 
+mod bench;
+mod huge;
 mod net;
 mod pg;
 mod process;
@@ -21,21 +23,28 @@ commands:
   run    build the release server and serve it on http://127.0.0.1:3000 (LEPTOS_SITE_ADDR)
          with a private PostgreSQL cluster (or DATABASE_URL) and demo accounts
   test   fmt, clippy, Rust tests against PostgreSQL, the wasm build and Playwright in Chromium;
-         the last line is `N passed, M failed`";
+         the last line is `N passed, M failed`
+  huge-account [--messages N] [--orders M]
+         add one account with N messages (1000000) and M orders (100000) to `run`'s database
+  bench-deletion [--quick]
+         time the deletion call and the batched erasure against their baselines on a throwaway
+         cluster; writes target/bench-deletion.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match args.as_slice() {
-        [command] => command.as_str(),
-        _ => "",
+    let (command, options) = match args.split_first() {
+        Some((command, options)) => (command.as_str(), options),
+        None => ("", &[][..]),
     };
     if let Err(err) = process::catch_interrupts() {
         print_error(&err);
         return ExitCode::FAILURE;
     }
     let result = match command {
-        "run" => run::run(),
-        "test" => test::test(),
+        "run" if options.is_empty() => run::run(),
+        "test" if options.is_empty() => test::test(),
+        "huge-account" => huge::huge_account(options),
+        "bench-deletion" => bench::bench_deletion(options),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -2,7 +2,7 @@
 
 use crate::{
     components::profile_menu::ProfileMenu,
-    i18n::{use_locale, use_messages, Locale},
+    i18n::{use_locale, use_messages, with_query, Locale},
     pages::account::ViewerResource,
 };
 use leptos::prelude::*;
@@ -61,7 +61,7 @@ fn LanguageSwitcher() -> impl IntoView {
             .strip_prefix('/')
             .and_then(|p| p.split_once('/').map(|(_, rest)| format!("/{rest}")))
             .unwrap_or_default();
-        format!("{}{}", target.href(if rest.is_empty() { "/" } else { &rest }), location.search.get())
+        with_query(&target.href(if rest.is_empty() { "/" } else { &rest }), &location.search.get())
     };
 
     view! {

@@ -1,5 +1,6 @@
 //! Integration tests: the real server over HTTP against real PostgreSQL.
 
+mod account;
 mod auth;
 mod deactivate_http;
 mod deletion;

@@ -8,7 +8,7 @@ pub mod settings;
 use crate::{
     auth::Viewer,
     error::AppError,
-    i18n::{use_locale, use_messages},
+    i18n::{use_locale, use_messages, with_query},
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -28,7 +28,7 @@ pub fn AccountLayout() -> impl IntoView {
     let viewer = expect_context::<ViewerResource>();
     let location = use_location();
     let sign_in_then_back = move || {
-        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+        let here = with_query(&location.pathname.get_untracked(), &location.search.get_untracked());
         format!("{}?next={}", locale.get_untracked().href("/login"), percent_encode(&here))
     };
 
