@@ -307,7 +307,9 @@ pub fn huge_account(args: &[String]) -> Result<ExitCode> {
     let psql = Psql::new(&url)?;
     if !has_schema(&psql)? {
         drop(cluster);
-        eprintln!("error: the database has no `accounts` table yet — run `cargo xtask run` once first (the server applies the migrations)");
+        eprintln!(
+            "error: the database has no `accounts` table yet — run `cargo xtask run` once first (the server applies the migrations)"
+        );
         return Ok(ExitCode::FAILURE);
     }
     let start = Instant::now();

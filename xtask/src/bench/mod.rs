@@ -25,7 +25,7 @@ const TINY_SQL: &str = include_str!("tiny.sql");
 const BATCH_SIZE: i64 = 5_000;
 const TINY_RUNS: usize = 20;
 /// Deletion calls on the huge account: rolled back ones, then the one that commits.
-const HUGE_ROLLED_BACK_RUNS: usize = 4;
+const HUGE_ROLLED_BACK_RUNS: usize = 9;
 const BASELINE_RUNS: usize = 15;
 const DATABASE: &str = "bench_deletion";
 
@@ -462,16 +462,20 @@ fn verdict(ok: bool) -> &'static str {
 }
 
 pub fn render(f: &Figures) -> String {
-    let tiny = median(&f.tiny_ms);
-    let huge = median(&f.huge_ms);
+    let tiny = median(&sessions(&f.tiny));
+    let huge = median(&sessions(&f.huge));
+    let tiny_wall = median(&walls(&f.tiny));
+    let huge_wall = median(&walls(&f.huge));
     let deletion_ratio = ratio(huge, tiny);
     let batch_ms: Vec<f64> = f.batches.iter().map(|b| b.ms).collect();
+    let batch_wall: Vec<f64> = f.batches.iter().map(|b| b.wall_ms).collect();
     let total_ms: f64 = batch_ms.iter().sum();
+    let total_wall: f64 = batch_wall.iter().sum();
     let longest = f.batches.iter().max_by(|a, b| a.ms.total_cmp(&b.ms));
     let longest_ms = max(&batch_ms);
     let rows: u64 = f.batches.iter().map(|b| b.rows).sum();
     let rows_per_s = |ms: f64| if ms > 0.0 { rows as f64 / (ms / 1000.0) } else { 0.0 };
-    let erasure_ratio = ratio(total_ms, f.single_ms);
+    let erasure_ratio = ratio(total_ms, f.single.session_ms);
 
     let mut s = String::new();
     let _ = writeln!(
@@ -484,51 +488,68 @@ pub fn render(f: &Figures) -> String {
     );
     let _ = writeln!(
         s,
-        "Times are wall time around each psql call minus the psql start-up baseline (median of {BASELINE_RUNS} \
-         empty `SELECT 1` psql calls: {:.1} ms), on a throwaway cluster (fsync off).\n",
+        "On a throwaway cluster (fsync off), through psql. Two clocks:\n\n\
+         - **session**: the server's `clock_timestamp()` read in the same psql session just before the \
+         first statement and just after the last (COMMIT), so every statement's round trip counts but \
+         psql's start-up and sign-in do not. Budgets are judged on it.\n\
+         - **wall**: `std::time::Instant` around the whole psql call minus the psql start-up baseline \
+         (median of {BASELINE_RUNS} empty `SELECT 1` psql calls: {:.1} ms, mostly the scram-sha-256 \
+         sign-in), floored at 0; its noise is about the size of the deletion call itself.\n",
         f.baseline_ms
     );
-    let _ = writeln!(s, "| figure | measured | budget | verdict |\n| --- | --- | --- | --- |");
-    let _ = writeln!(s, "| deletion call, tiny account (median of {}) | {tiny:.1} ms | | |", f.tiny_ms.len());
+    let _ = writeln!(s, "| figure | session | wall - baseline | budget | verdict |\n| --- | --- | --- | --- | --- |");
     let _ = writeln!(
         s,
-        "| deletion call, huge account (median of {}: {} rolled back, 1 committed; max {:.1} ms) | {huge:.1} ms | | |",
-        f.huge_ms.len(),
-        f.huge_ms.len().saturating_sub(1),
-        max(&f.huge_ms)
+        "| deletion call, tiny account (median of {}) | {tiny:.2} ms | {tiny_wall:.1} ms | | |",
+        f.tiny.len()
     );
     let _ = writeln!(
         s,
-        "| deletion call, huge / tiny | {deletion_ratio:.2}x | <= {DELETION_BUDGET}x | {} |",
+        "| deletion call, huge account (median of {}: {} rolled back, 1 committed) | {huge:.2} ms (max {:.2}) | {huge_wall:.1} ms | | |",
+        f.huge.len(),
+        f.huge.len().saturating_sub(1),
+        max(&sessions(&f.huge))
+    );
+    let _ = writeln!(
+        s,
+        "| deletion call, huge / tiny | {deletion_ratio:.2}x | {:.2}x | <= {DELETION_BUDGET}x | {} |",
+        ratio(huge_wall, tiny_wall),
         verdict(deletion_ratio <= DELETION_BUDGET)
     );
     let _ = writeln!(
         s,
-        "| erasure by batches of {BATCH_SIZE} (updates {}): total | {:.2} s, {} batches, {rows} rows, {:.0} rows/s | | |",
+        "| erasure by batches of {BATCH_SIZE} (updates {}): {} batches, {rows} rows | {:.2} s, {:.0} rows/s | {:.2} s | | |",
         Step::Orders.chunk(BATCH_SIZE),
-        total_ms / 1000.0,
         f.batches.len(),
-        rows_per_s(total_ms)
+        total_ms / 1000.0,
+        rows_per_s(total_ms),
+        total_wall / 1000.0,
     );
     let _ = writeln!(
         s,
-        "| longest batch | {longest_ms:.1} ms ({}) | <= {BATCH_BUDGET_MS} ms | {} |",
+        "| longest batch | {longest_ms:.1} ms ({}) | {:.1} ms | <= {BATCH_BUDGET_MS} ms | {} |",
         longest.map(|b| b.step.code()).unwrap_or("-"),
+        max(&batch_wall),
         verdict(longest_ms <= BATCH_BUDGET_MS)
     );
     let _ = writeln!(
         s,
-        "| one transaction of plain DELETEs/UPDATEs, same data | {:.2} s, {:.0} rows/s | | |",
-        f.single_ms / 1000.0,
-        rows_per_s(f.single_ms)
+        "| one transaction of plain DELETEs/UPDATEs, same data | {:.2} s, {:.0} rows/s | {:.2} s | | |",
+        f.single.session_ms / 1000.0,
+        rows_per_s(f.single.session_ms),
+        f.single.wall_ms / 1000.0
     );
     let _ = writeln!(
         s,
-        "| batches / one transaction | {erasure_ratio:.2}x | <= {ERASURE_BUDGET}x | {} |",
+        "| batches / one transaction | {erasure_ratio:.2}x | {:.2}x | <= {ERASURE_BUDGET}x | {} |",
+        ratio(total_wall, f.single.wall_ms),
         verdict(erasure_ratio <= ERASURE_BUDGET)
     );
 
-    let _ = writeln!(s, "\nBy step:\n\n| step | batches | rows | total | median batch | longest batch |\n| --- | --- | --- | --- | --- | --- |");
+    let _ = writeln!(
+        s,
+        "\nBatches by step (session clock):\n\n| step | batches | rows | total | median batch | longest batch |\n| --- | --- | --- | --- | --- | --- |"
+    );
     for step in Step::ALL {
         let of_step: Vec<&Batch> = f.batches.iter().filter(|b| b.step == step).collect();
         if of_step.is_empty() {
@@ -600,19 +621,26 @@ mod tests {
 
     #[test]
     fn the_report_shows_ratios_and_verdicts() {
-        let batch = |step, ms| Batch { step, rows: 10, ms };
+        let sample = |ms| Sample { session_ms: ms, wall_ms: ms * 2.0 };
+        let batch = |step, ms| Batch { step, rows: 10, ms, wall_ms: ms };
         let report = render(&Figures {
             size: Size { messages: 10, orders: 10 },
             quick: true,
             baseline_ms: 12.0,
-            tiny_ms: vec![2.0, 4.0, 3.0],
-            huge_ms: vec![4.0, 5.0, 6.0],
+            tiny: vec![sample(2.0), sample(4.0), sample(3.0)],
+            huge: vec![sample(4.0), sample(5.0), sample(6.0)],
             batches: vec![batch(Step::Messages, 50.0), batch(Step::Messages, 150.0), batch(Step::Account, 1.0)],
-            single_ms: 100.0,
+            single: sample(100.0),
         });
-        assert!(report.contains("| deletion call, huge / tiny | 1.67x | <= 1.5x | **over budget** |"), "{report}");
-        assert!(report.contains("| longest batch | 150.0 ms (messages) | <= 100 ms | **over budget** |"), "{report}");
-        assert!(report.contains("| batches / one transaction | 2.01x | <= 2.5x | ok |"), "{report}");
+        assert!(
+            report.contains("| deletion call, huge / tiny | 1.67x | 1.67x | <= 1.5x | **over budget** |"),
+            "{report}"
+        );
+        assert!(
+            report.contains("| longest batch | 150.0 ms (messages) | 150.0 ms | <= 100 ms | **over budget** |"),
+            "{report}"
+        );
+        assert!(report.contains("| batches / one transaction | 2.01x | 1.00x | <= 2.5x | ok |"), "{report}");
         assert!(report.contains("12.0 ms"), "{report}");
     }
 
