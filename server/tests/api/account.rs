@@ -36,3 +36,49 @@ async fn my_orders_shows_the_orders_from_postgres_with_finnish_money_and_dates()
     assert!(html.contains("Maksettu"));
     assert_eq!(html.matches("<h1").count(), 1, "one h1 per page");
 }
+
+#[tokio::test]
+async fn edit_profile_saves_valid_details_and_refuses_invalid_ones_without_change() {
+    let app = TestApp::spawn().await;
+    app.sign_up("profile@example.com", "long enough password").await;
+
+    let saved = app.post_form("update_profile", &[("name", "  Aino Virtanen "), ("country", "fi"), ("phone", "+358 40 123 4567")]).await;
+    let refused = app.post_form("update_profile", &[("name", ""), ("country", "XX"), ("phone", "12")]).await;
+
+    assert_eq!(saved.status(), StatusCode::OK);
+    let row: (String, String, Option<String>) =
+        sqlx::query_as("SELECT name, country, phone FROM accounts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(row, ("Aino Virtanen".into(), "FI".into(), Some("+358 40 123 4567".into())));
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    let fields: Vec<&str> = body["Invalid"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name", "country", "phone"]);
+    let after: (String, String, Option<String>) =
+        sqlx::query_as("SELECT name, country, phone FROM accounts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(after, row, "a refused edit changes nothing");
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one() {
+    let app = TestApp::spawn().await;
+    app.sign_up("password@example.com", "the old password").await;
+
+    let wrong = app.post_form("change_password", &[("current", "not it"), ("new", "a new password")]).await;
+    let right = app.post_form("change_password", &[("current", "the old password"), ("new", "a new password")]).await;
+
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(right.status(), StatusCode::OK);
+    app.post_form("sign_out", &[("locale", "en")]).await;
+    assert_eq!(app.sign_in("password@example.com", "the old password").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.sign_in("password@example.com", "a new password").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn account_data_is_only_for_the_signed_in_person() {
+    let app = TestApp::spawn().await;
+
+    let orders = app.post_form("my_orders", &[("page", "1")]).await;
+
+    assert_eq!(orders.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(orders.text().await.unwrap(), r#""NotSignedIn""#);
+}
