@@ -48,6 +48,13 @@ pub fn ErrorSummary(
     }
 }
 
+/// A failure to load what a page shows, in the page's language.
+#[component]
+pub fn LoadError(error: AppError) -> impl IntoView {
+    let t = use_messages();
+    view! { <p class="error" role="alert">{move || error.message(t.get())}</p> }
+}
+
 /// The field problems of a server function's last answer, and its message that belongs to no
 /// field (wrong credentials, too many attempts, a server failure).
 pub fn answer_problems<T: Clone + Send + Sync + 'static>(

@@ -3,20 +3,30 @@ use reqwest::{header, StatusCode};
 
 const SIGN_UP: &str = "locale=en&name=Mallory&email=victim%40example.com&password=long+enough+password&country=FI";
 
+/// Posts a sign-up form with exactly these headers, as a page somewhere on the web could.
+async fn post_sign_up(app: &TestApp, headers: &[(&str, &str)]) -> reqwest::Response {
+    headers
+        .iter()
+        .fold(app.client.post(app.url("/api/sign_up")), |request, (name, value)| request.header(*name, *value))
+        .body(SIGN_UP)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_cross_site_post_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
 
-    let response = app
-        .client
-        .post(app.url("/api/sign_up"))
-        .header("sec-fetch-site", "cross-site")
-        .header(header::ORIGIN, "https://evil.example")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(SIGN_UP)
-        .send()
-        .await
-        .unwrap();
+    let response = post_sign_up(
+        &app,
+        &[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ],
+    )
+    .await;
 
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0);
@@ -26,14 +36,7 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
 async fn a_post_without_origin_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
 
-    let response = app
-        .client
-        .post(app.url("/api/sign_up"))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(SIGN_UP)
-        .send()
-        .await
-        .unwrap();
+    let response = post_sign_up(&app, &[("content-type", "application/x-www-form-urlencoded")]).await;
 
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0);
@@ -44,15 +47,7 @@ async fn a_cross_site_text_plain_simple_request_is_refused_and_changes_nothing()
     let app = TestApp::spawn().await;
 
     // What an attacker's page can send without a CORS preflight.
-    let response = app
-        .client
-        .post(app.url("/api/sign_up"))
-        .header(header::ORIGIN, "null")
-        .header(header::CONTENT_TYPE, "text/plain")
-        .body(SIGN_UP)
-        .send()
-        .await
-        .unwrap();
+    let response = post_sign_up(&app, &[("origin", "null"), ("content-type", "text/plain")]).await;
 
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0);
@@ -62,15 +57,9 @@ async fn a_cross_site_text_plain_simple_request_is_refused_and_changes_nothing()
 async fn a_same_origin_post_is_accepted() {
     let app = TestApp::spawn().await;
 
-    let response = app
-        .client
-        .post(app.url("/api/sign_up"))
-        .header("sec-fetch-site", "same-origin")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(SIGN_UP)
-        .send()
-        .await
-        .unwrap();
+    let response =
+        post_sign_up(&app, &[("sec-fetch-site", "same-origin"), ("content-type", "application/x-www-form-urlencoded")])
+            .await;
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(app.count("SELECT count(*) FROM accounts").await, 1);

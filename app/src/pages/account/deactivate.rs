@@ -3,7 +3,7 @@
 
 use crate::{
     account::OrderStatus,
-    components::form::{answer_problems, field_id, problem_at, ErrorSummary, TextField},
+    components::form::{answer_problems, field_id, problem_at, ErrorSummary, LoadError, TextField},
     deactivation::{load_deactivation_state, ConfirmPassword, DeactivateAccount, DeactivationState, Impact},
     domain::{
         deactivation::{parse_deactivation, DeactivationInput, Reason},
@@ -35,7 +35,7 @@ pub fn DeactivatePage() -> impl IntoView {
                         <DeactivationForm email/>
                     }
                     .into_any(),
-                    Err(e) => view! { <p class="error" role="alert">{e.message(t.get())}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 }
             })}
         </Suspense>

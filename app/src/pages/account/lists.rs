@@ -2,6 +2,7 @@
 
 use crate::{
     account::{my_messages, my_orders, OrderStatus, Page},
+    components::form::LoadError,
     format,
     i18n::{fill, use_locale, use_messages, Messages},
 };
@@ -90,7 +91,7 @@ pub fn OrdersPage() -> impl IntoView {
                     }
                     .into_any(),
                     Ok(_) => view! { <p>{move || t.get().orders_empty}</p> }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert">{e.message(t.get())}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -134,7 +135,7 @@ pub fn MessagesPage() -> impl IntoView {
                     }
                     .into_any(),
                     Ok(_) => view! { <p>{move || t.get().messages_empty}</p> }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert">{e.message(t.get())}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -1,5 +1,6 @@
 use crate::{
     account::{account_overview, COUNT_CAP},
+    components::form::LoadError,
     format,
     i18n::{country_name, fill, use_locale, use_messages},
 };
@@ -51,7 +52,7 @@ pub fn OverviewPage() -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(e) => view! { <p class="error" role="alert">{e.message(t.get())}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 }
             })}
         </Suspense>

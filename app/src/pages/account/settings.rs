@@ -2,7 +2,7 @@
 
 use crate::{
     account::{account_overview, ChangePassword, UpdateProfile},
-    components::form::{answer_problems, problem_at, ErrorSummary, TextField},
+    components::form::{answer_problems, problem_at, ErrorSummary, LoadError, TextField},
     domain::account::COUNTRIES,
     format,
     i18n::{country_name, use_locale, use_messages},
@@ -131,7 +131,7 @@ pub fn EditProfilePage() -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(e) => view! { <p class="error" role="alert">{e.message(t.get())}</p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
                 }
             })}
         </Suspense>
