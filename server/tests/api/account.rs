@@ -42,7 +42,9 @@ async fn edit_profile_saves_valid_details_and_refuses_invalid_ones_without_chang
     let app = TestApp::spawn().await;
     app.sign_up("profile@example.com", "long enough password").await;
 
-    let saved = app.post_form("update_profile", &[("name", "  Aino Virtanen "), ("country", "fi"), ("phone", "+358 40 123 4567")]).await;
+    let saved = app
+        .post_form("update_profile", &[("name", "  Aino Virtanen "), ("country", "fi"), ("phone", "+358 40 123 4567")])
+        .await;
     let refused = app.post_form("update_profile", &[("name", ""), ("country", "XX"), ("phone", "12")]).await;
 
     assert_eq!(saved.status(), StatusCode::OK);
