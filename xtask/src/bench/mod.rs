@@ -2,12 +2,16 @@
 //!
 //! - the deletion call's latency for a huge account against a tiny one (budget <= 1.5x), and
 //! - the whole erasure of a huge account by the eraser's batches against one transaction of
-//!   plain DELETEs/UPDATEs of the same data (budget <= 2.5x, no batch over 100 ms).
+//!   plain DELETEs/UPDATEs of the same data (budget <= 2.5x, no batch over 100 ms), and
+//! - other users' p99 of a page view and of a write while a third huge account is erased by
+//!   batches, against idle (budget <= 1.5x), by pgbench (`other_users.rs`).
 //!
 //! xtask has no database driver: the app's SQL is mirrored in scripts here (`deactivate.sql`,
 //! the batch steps below, `single.sql`) and run through `psql`, timed around each psql call,
 //! minus the time of an empty `SELECT 1` psql call (start-up and connection). Tests below fail
 //! when the Rust statements these mirror change.
+
+mod other_users;
 
 use crate::huge::{self, show_progress, Psql, Size};
 use crate::pg::TestServer;
@@ -403,6 +407,7 @@ fn bench(ws: &Workspace, url: &str, size: Size, quick: bool) -> Result<String> {
     let huge_a = huge::make_account(&psql, size, "bench-a", &mut show_progress)?;
     let huge_b = huge::make_account(&psql, size, "bench-b", &mut show_progress)?;
     let shop = psql.run(SHOP_SQL, &[])?;
+    psql.run(other_users::SEED_SQL, &[("count", other_users::OTHER_USERS.to_string()), ("other_store", shop.clone())])?;
     let mut tiny = Vec::new();
     for i in 0..TINY_RUNS {
         tiny.push(psql.run(TINY_SQL, &[("tag", format!("t{i}")), ("other_store", shop.clone())])?);
@@ -440,7 +445,24 @@ fn bench(ws: &Workspace, url: &str, size: Size, quick: bool) -> Result<String> {
         bail!("{left} rows of the huge accounts are left after their erasure — the bench scripts are wrong");
     }
 
-    Ok(render(&Figures { size, quick, baseline_ms, tiny: tiny_samples, huge: huge_samples, batches, single }))
+    eprintln!("making a third huge account, erased while other users use the site");
+    let size_c = other_users::erased_size(quick, size);
+    let huge_c = huge::make_account(&psql, size_c, "bench-c", &mut show_progress)?;
+    deactivate(&psql, &huge_c.account_id, "COMMIT", baseline_ms)?;
+    psql.run("VACUUM ANALYZE;", &[])?;
+    psql.run("CHECKPOINT;", &[])?;
+    let others = other_users::measure(&psql, quick, size_c, || {
+        erase_by_batches(&psql, &huge_c.account_id, baseline_ms).map(drop)
+    })?;
+    let left = psql.run("SELECT count(*) FROM accounts WHERE id = :'c';", &[("c", huge_c.account_id.clone())])?;
+    if left.trim() != "0" {
+        bail!("the third huge account is left after its erasure — the bench scripts are wrong");
+    }
+
+    let mut report =
+        render(&Figures { size, quick, baseline_ms, tiny: tiny_samples, huge: huge_samples, batches, single });
+    report.push_str(&other_users::render(&others));
+    Ok(report)
 }
 
 pub struct Figures {
