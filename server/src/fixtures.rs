@@ -28,6 +28,7 @@
 //! | `messages` | `0` | 0 to 2000: one conversation with "Fixture Supplies" holding that many messages, alternating between the account (first) and the store's owner |
 //! | `pending_refund` | `false` | one more order, paid then cancelled, with a pending refund of its total |
 //! | `store` | `false` | makes the account a seller: its own open store with 3 listed products and 2 sales to the shared account "Fixture Buyer" (one completed, one paid) |
+//! | `buy_from_store` | none | the id of an open store (another fixture account's `store_id`): the `orders`, `messages` and `pending_refund` are with that store instead of "Fixture Supplies" |
 //! | `password_age_minutes` | `0` | 0 to 525600: the password was last entered this long ago (more than 10 asks for it again before a deactivation) |
 //!
 //! The account also gets a phone number and one address (copied into its orders' shipping
@@ -106,6 +107,7 @@ pub struct AccountRequest {
     pub pending_refund: Option<bool>,
     pub store: Option<bool>,
     pub password_age_minutes: Option<i64>,
+    pub buy_from_store: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,6 +130,7 @@ struct Spec {
     pending_refund: bool,
     store: bool,
     password_age_minutes: i32,
+    buy_from_store: Option<Uuid>,
 }
 
 impl AccountRequest {
@@ -188,6 +191,7 @@ impl AccountRequest {
             pending_refund: self.pending_refund.unwrap_or(false),
             store: self.store.unwrap_or(false),
             password_age_minutes: password_age_minutes as i32,
+            buy_from_store: self.buy_from_store,
         })
     }
 }
@@ -228,6 +232,18 @@ async fn create_account(
         Err(rejection) => return Err(FixtureError::BadRequest(rejection.body_text())),
     };
     let spec = request.check().map_err(FixtureError::BadRequest)?;
+    if let Some(store_id) = spec.buy_from_store {
+        let open: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM stores s JOIN products p ON p.store_id = s.id
+                             WHERE s.id = $1 AND s.closed_at IS NULL AND s.owner_id IS NOT NULL)",
+        )
+        .bind(store_id)
+        .fetch_one(&pool)
+        .await?;
+        if !open {
+            return Err(FixtureError::BadRequest(format!("buy_from_store: no open store {store_id} with products")));
+        }
+    }
     let created = create(&pool, spec).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -293,7 +309,10 @@ async fn create(pool: &PgPool, spec: Spec) -> Result<CreatedAccount, sqlx::Error
 
     let now = Utc::now();
     if !spec.orders.is_empty() || spec.messages > 0 || spec.pending_refund {
-        let supplier = supplier(&mut tx).await?;
+        let supplier = match spec.buy_from_store {
+            Some(store_id) => store_supplier(&mut tx, store_id).await?,
+            None => supplier(&mut tx).await?,
+        };
         let orders: Vec<NewOrder> = spec
             .orders
             .iter()
@@ -350,6 +369,17 @@ struct Supplier {
     store_id: Uuid,
     /// (id, title, price), by title.
     products: Vec<(Uuid, String, i64)>,
+}
+
+/// An existing store (`buy_from_store`), so a test can make one account a customer of another's.
+async fn store_supplier(tx: &mut Transaction<'_, Postgres>, store_id: Uuid) -> Result<Supplier, sqlx::Error> {
+    let owner_id =
+        sqlx::query_scalar("SELECT owner_id FROM stores WHERE id = $1").bind(store_id).fetch_one(&mut **tx).await?;
+    let products = sqlx::query_as("SELECT id, title, price_minor FROM products WHERE store_id = $1 ORDER BY title, id")
+        .bind(store_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(Supplier { owner_id, store_id, products })
 }
 
 /// The shared "Fixture Supplies" store, created on first use. `ON CONFLICT DO NOTHING` on the
@@ -582,7 +612,8 @@ mod tests {
                 messages: 0,
                 pending_refund: false,
                 store: false,
-                password_age_minutes: 0
+                password_age_minutes: 0,
+                buy_from_store: None
             }
         );
     }

@@ -18,6 +18,8 @@ export interface AccountOptions {
   pending_refund?: boolean;
   store?: boolean;
   password_age_minutes?: number;
+  /** Buy from this store (another fixture account's `store_id`) instead of the shared one. */
+  buy_from_store?: string;
 }
 
 function origin(): string {

@@ -268,3 +268,41 @@ async fn the_credentials_sign_in() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(app.viewer_name().await.as_deref(), Some("Sign In Probe"));
 }
+
+#[tokio::test]
+async fn an_account_can_buy_from_another_fixture_accounts_store() {
+    // Arrange
+    let app = spawn_with_fixtures().await;
+    let seller = created(app.post_fixture(&json!({ "store": true })).await).await;
+    let store_id = seller["store_id"].as_str().unwrap().to_owned();
+
+    // Act
+    let customer = created(
+        app.post_fixture(&json!({ "orders": ["paid", "completed"], "messages": 4, "buy_from_store": store_id })).await,
+    )
+    .await;
+    let unknown = app.post_fixture(&json!({ "orders": ["paid"], "buy_from_store": Uuid::new_v4() })).await;
+
+    // Assert
+    let customer_id: Uuid = customer["id"].as_str().unwrap().parse().unwrap();
+    let from_that_store: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM orders WHERE buyer_id = $1 AND store_id = $2::uuid")
+            .bind(customer_id)
+            .bind(&store_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(from_that_store, 2);
+    let seller_wrote: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE c.buyer_id = $1 AND c.store_id = $2::uuid AND m.author_id = $3::uuid",
+    )
+    .bind(customer_id)
+    .bind(&store_id)
+    .bind(seller["id"].as_str().unwrap())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(seller_wrote, 2);
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+}
