@@ -115,30 +115,33 @@ for (const locale of locales) {
   });
 }
 
-test("a seller's deletion closes its store, as its customer sees it", async ({ browser, request }) => {
-  const t = messages.en;
-  const seller = await createAccount(request, { locale: "en", store: true });
-  const customer = await createAccount(request, { locale: "en", orders: ["completed"], messages: 2, buy_from_store: seller.store_id! });
-  const customerPage = await (await browser.newContext()).newPage();
-  await signIn(customerPage, customer);
-  await openHydrated(customerPage, "/en/account/orders");
-  const storeCell = customerPage.getByRole("row").nth(1).getByRole("cell").nth(1);
-  const storeName = (await storeCell.textContent())!.trim();
-  expect(storeName).not.toBe(t.deleted_account);
+for (const locale of locales) {
+  const t = messages[locale];
 
-  const sellerPage = await (await browser.newContext()).newPage();
-  await signIn(sellerPage, seller);
-  await openHydrated(sellerPage, "/en/account/deactivate");
-  await expect(sellerPage.getByRole("heading", { level: 3, name: t.impact_store })).toBeVisible();
-  await fillForm(sellerPage, "en", { email: seller.email, phrase: t.deactivate_phrase, reason: t.reason_leaving_business });
-  await sellerPage.getByRole("button", { name: t.delete_button }).click();
-  await expect(sellerPage).toHaveURL(/\/en\/goodbye\?receipt=DA-/);
+  test(`a seller's deletion closes its store, as its customer sees it (${locale})`, async ({ browser, request }) => {
+    const seller = await createAccount(request, { locale, store: true });
+    const customer = await createAccount(request, { locale, orders: ["completed"], messages: 2, buy_from_store: seller.store_id! });
+    const customerPage = await (await browser.newContext()).newPage();
+    await signIn(customerPage, customer);
+    await openHydrated(customerPage, `/${locale}/account/orders`);
+    const storeCell = customerPage.getByRole("row").nth(1).getByRole("cell").nth(1);
+    const storeName = (await storeCell.textContent())!.trim();
+    expect(storeName).not.toBe(t.deleted_account);
 
-  // The customer keeps the order, but the store is closed and shown without its name.
-  await customerPage.reload();
-  await expect(customerPage.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await expect(storeCell).toHaveText(t.deleted_account);
-  await expect(customerPage.getByText(storeName)).toHaveCount(0);
-  await openHydrated(customerPage, "/en/account/messages");
-  await expect(customerPage.getByText(t.deleted_account).first()).toBeVisible();
-});
+    const sellerPage = await (await browser.newContext()).newPage();
+    await signIn(sellerPage, seller);
+    await openHydrated(sellerPage, `/${locale}/account/deactivate`);
+    await expect(sellerPage.getByRole("heading", { level: 3, name: t.impact_store })).toBeVisible();
+    await fillForm(sellerPage, locale, { email: seller.email, phrase: t.deactivate_phrase, reason: t.reason_leaving_business });
+    await sellerPage.getByRole("button", { name: t.delete_button }).click();
+    await expect(sellerPage).toHaveURL(new RegExp(`/${locale}/goodbye\\?receipt=DA-`));
+
+    // The customer keeps the order, but the store is closed and shown without its name.
+    await customerPage.reload();
+    await expect(customerPage.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await expect(storeCell).toHaveText(t.deleted_account);
+    await expect(customerPage.getByText(storeName)).toHaveCount(0);
+    await openHydrated(customerPage, `/${locale}/account/messages`);
+    await expect(customerPage.getByText(t.deleted_account).first()).toBeVisible();
+  });
+}
