@@ -6,6 +6,21 @@ if (!baseURL) {
   throw new Error("BASE_URL is not set: run the suite with `cargo xtask test`, which starts the server.");
 }
 
+// Debian's Chromium: Playwright may not download a browser here. Without the network flags
+// Chromium floods the machine's closed network.
+const chromium = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
 export default defineConfig({
   testDir: "./tests",
   fullyParallel: true,
@@ -21,22 +36,14 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      use: {
-        ...devices["Desktop Chrome"],
-        // Debian's Chromium: Playwright may not download a browser here.
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
-        },
-      },
+      testIgnore: /no-javascript\.spec\.ts/,
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium },
+    },
+    {
+      // Progressive enhancement: the same server, a browser that runs no script at all.
+      name: "chromium-no-javascript",
+      testMatch: /no-javascript\.spec\.ts/,
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: false },
     },
   ],
 });

@@ -1,9 +1,14 @@
 import { test, expect, messages } from "./support/fixtures";
 import { createAccount, signIn } from "./support/accounts";
 
-// Progressive enhancement: with JavaScript off the form is a plain POST to the same server
-// function, its errors come back after the reload, and the deletion works.
-test.use({ javaScriptEnabled: false });
+// Progressive enhancement: with JavaScript off (the `chromium-no-javascript` project in
+// playwright.config.ts) the form is a plain POST to the same server function, its errors come
+// back after the reload, and the deletion works.
+test("this project runs without JavaScript: the page is never hydrated", async ({ page }) => {
+  await page.goto("/en");
+  await page.waitForLoadState("networkidle");
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+});
 
 for (const locale of ["en", "fi"] as const) {
   const t = messages[locale];
