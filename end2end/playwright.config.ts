@@ -43,6 +43,9 @@ export default defineConfig({
       // Progressive enhancement: the same server, a browser that runs no script at all.
       name: "chromium-no-javascript",
       testMatch: /no-javascript\.spec\.ts/,
+      // Its own folder: Playwright empties a project's output folder when the project starts,
+      // which must not take the other project's traces with it.
+      outputDir: "test-results-no-javascript",
       use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: false },
     },
   ],
