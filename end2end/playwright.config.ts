@@ -1,25 +1,11 @@
 import { defineConfig, devices } from "@playwright/test";
+import { chromiumLaunchOptions as chromium } from "./chromium";
 
 // `cargo xtask test` starts the real server (with its own fresh database) and passes its address.
 const baseURL = process.env.BASE_URL;
 if (!baseURL) {
   throw new Error("BASE_URL is not set: run the suite with `cargo xtask test`, which starts the server.");
 }
-
-// Debian's Chromium: Playwright may not download a browser here. Without the network flags
-// Chromium floods the machine's closed network.
-const chromium = {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-};
 
 export default defineConfig({
   testDir: "./tests",

@@ -124,6 +124,40 @@ impl Step {
         }
     }
 
+    /// The statement of a step that works through the person's rows in chunks: `$1` the
+    /// account, `$2` the chunk's size. The other steps are written out in [`run_step`].
+    fn chunk_sql(self) -> &'static str {
+        match self {
+            Step::Orders => {
+                "UPDATE orders
+                    SET buyer_id = NULL, ship_to_name = NULL, ship_to_address = NULL, ship_to_phone = NULL
+                  WHERE buyer_id = $1 AND id = ANY(ARRAY(SELECT id FROM orders WHERE buyer_id = $1 LIMIT $2))"
+            }
+            Step::Conversations => {
+                "UPDATE conversations SET buyer_id = NULL
+                  WHERE buyer_id = $1 AND id = ANY(ARRAY(SELECT id FROM conversations WHERE buyer_id = $1 LIMIT $2))"
+            }
+            Step::ProductLinks => {
+                "UPDATE order_items SET product_id = NULL
+                  WHERE id = ANY(ARRAY(
+                            SELECT oi.id FROM stores s
+                              JOIN products p ON p.store_id = s.id
+                              JOIN order_items oi ON oi.product_id = p.id
+                             WHERE s.owner_id = $1
+                             LIMIT $2))
+                    AND product_id IN (SELECT p.id FROM stores s JOIN products p ON p.store_id = s.id
+                                        WHERE s.owner_id = $1)"
+            }
+            Step::Addresses => {
+                "DELETE FROM addresses
+                  WHERE account_id = $1 AND id = ANY(ARRAY(SELECT id FROM addresses WHERE account_id = $1 LIMIT $2))"
+            }
+            Step::Messages | Step::Products | Step::Store | Step::Account => {
+                unreachable!("the {} step has statements of its own", self.code())
+            }
+        }
+    }
+
     fn next(self) -> Step {
         let i = Step::ALL.iter().position(|s| *s == self).expect("every step is listed");
         Step::ALL.get(i + 1).copied().unwrap_or(Step::Account)
@@ -194,12 +228,12 @@ pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> sqlx::Result<Opt
     let batch_size = batch_size.max(1);
     let mut tx = pool.begin().await?;
     let claimed: Option<(Uuid, String, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT account_id, step, batches, rows_erased, last_message_id FROM erasure_queue
+        "SELECT account_id, step, batches, rows_erased, messages_from FROM erasure_queue
           ORDER BY enqueued_at FOR UPDATE SKIP LOCKED LIMIT 1",
     )
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((account_id, step_code, batches, rows_erased, last_message_id)) = claimed else {
+    let Some((account_id, step_code, batches, rows_erased, messages_from)) = claimed else {
         return Ok(None);
     };
 
@@ -227,24 +261,24 @@ pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> sqlx::Result<Opt
         tracing::warn!(%account_id, step = step_code, "unknown erasure step: starting the account over");
         Step::Messages
     });
-    let outcome = run_step(&mut tx, account_id, step, step.chunk(batch_size), last_message_id).await?;
+    let outcome = run_step(&mut tx, account_id, step, step.chunk(batch_size), messages_from).await?;
     let batches = batches + 1;
     let rows_erased = rows_erased + outcome.rows as i64;
     match outcome.next {
         Next::Finished => {
             sqlx::query("DELETE FROM erasure_queue WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
         }
-        Next::Step(next, last_message_id) => {
+        Next::Step(next, messages_from) => {
             sqlx::query(
                 "UPDATE erasure_queue
-                    SET step = $2, batches = $3, rows_erased = $4, last_message_id = $5, updated_at = now()
+                    SET step = $2, batches = $3, rows_erased = $4, messages_from = $5, updated_at = now()
                   WHERE account_id = $1",
             )
             .bind(account_id)
             .bind(next.code())
             .bind(batches)
             .bind(rows_erased)
-            .bind(last_message_id)
+            .bind(messages_from)
             .execute(&mut *tx)
             .await?;
         }
@@ -285,7 +319,7 @@ async fn run_step(
     account_id: Uuid,
     step: Step,
     limit: i64,
-    last_message_id: Option<i64>,
+    messages_from: Option<i64>,
 ) -> sqlx::Result<Outcome> {
     let advance_if_short = |rows: u64, cursor: Option<i64>| Outcome {
         rows,
@@ -293,65 +327,30 @@ async fn run_step(
     };
     match step {
         Step::Messages => {
-            let (rows, last): (i64, Option<i64>) = sqlx::query_as(
+            // The scan starts at the previous batch's first message, so it passes that batch's
+            // deleted rows once and marks their index entries dead: later scans, the final
+            // leftovers check and the foreign key check of the account's DELETE skip them
+            // instead of visiting a million dead rows.
+            let (rows, first): (i64, Option<i64>) = sqlx::query_as(
                 "WITH gone AS (
                      DELETE FROM messages
                       WHERE author_id = $1
-                        AND id = ANY(ARRAY(SELECT id FROM messages WHERE author_id = $1 AND id > $2
+                        AND id = ANY(ARRAY(SELECT id FROM messages WHERE author_id = $1 AND id >= $2
                                             ORDER BY author_id, id LIMIT $3))
                   RETURNING id
                  )
-                 SELECT count(*), max(id) FROM gone",
+                 SELECT count(*), min(id) FROM gone",
             )
             .bind(account_id)
-            .bind(last_message_id.unwrap_or(i64::MIN))
+            .bind(messages_from.unwrap_or(i64::MIN))
             .bind(limit)
             .fetch_one(&mut *conn)
             .await?;
-            Ok(advance_if_short(rows as u64, last.or(last_message_id)))
+            Ok(advance_if_short(rows as u64, first.or(messages_from)))
         }
-        Step::Orders => {
-            let rows = sqlx::query(
-                "UPDATE orders
-                    SET buyer_id = NULL, ship_to_name = NULL, ship_to_address = NULL, ship_to_phone = NULL
-                  WHERE buyer_id = $1 AND id = ANY(ARRAY(SELECT id FROM orders WHERE buyer_id = $1 LIMIT $2))",
-            )
-            .bind(account_id)
-            .bind(limit)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-            Ok(advance_if_short(rows, None))
-        }
-        Step::Conversations => {
-            let rows = sqlx::query(
-                "UPDATE conversations SET buyer_id = NULL
-                  WHERE buyer_id = $1 AND id = ANY(ARRAY(SELECT id FROM conversations WHERE buyer_id = $1 LIMIT $2))",
-            )
-            .bind(account_id)
-            .bind(limit)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-            Ok(advance_if_short(rows, None))
-        }
-        Step::ProductLinks => {
-            let rows = sqlx::query(
-                "UPDATE order_items SET product_id = NULL
-                  WHERE id = ANY(ARRAY(
-                            SELECT oi.id FROM stores s
-                              JOIN products p ON p.store_id = s.id
-                              JOIN order_items oi ON oi.product_id = p.id
-                             WHERE s.owner_id = $1
-                             LIMIT $2))
-                    AND product_id IN (SELECT p.id FROM stores s JOIN products p ON p.store_id = s.id
-                                        WHERE s.owner_id = $1)",
-            )
-            .bind(account_id)
-            .bind(limit)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+        Step::Orders | Step::Conversations | Step::ProductLinks | Step::Addresses => {
+            let rows =
+                sqlx::query(step.chunk_sql()).bind(account_id).bind(limit).execute(&mut *conn).await?.rows_affected();
             Ok(advance_if_short(rows, None))
         }
         Step::Products => {
@@ -372,18 +371,6 @@ async fn run_step(
                 sqlx::query("DELETE FROM products WHERE id = ANY($1)").bind(&doomed).execute(&mut *conn).await?;
             }
             Ok(advance_if_short(doomed.len() as u64, None))
-        }
-        Step::Addresses => {
-            let rows = sqlx::query(
-                "DELETE FROM addresses
-                  WHERE account_id = $1 AND id = ANY(ARRAY(SELECT id FROM addresses WHERE account_id = $1 LIMIT $2))",
-            )
-            .bind(account_id)
-            .bind(limit)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-            Ok(advance_if_short(rows, None))
         }
         Step::Store => {
             let rows = sqlx::query(

@@ -5,7 +5,7 @@
 //! conversations with that store; it also sells from a store of its own (products, and sales of
 //! M/10 orders to that other person). Rows go in with a few large `INSERT ... SELECT
 //! generate_series` statements run by the cluster's `psql` (no database driver in xtask).
-//! The same filling serves `cargo xtask bench-deletion`.
+//! The same filling serves `cargo xtask bench`.
 
 use crate::pg;
 use crate::workspace::Workspace;
@@ -13,7 +13,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub const DEFAULT_MESSAGES: u64 = 1_000_000;
 pub const DEFAULT_ORDERS: u64 = 100_000;
@@ -151,13 +151,6 @@ impl Psql {
             );
         }
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    }
-
-    /// Like [`Psql::run`], also returning the wall time of the whole psql call.
-    pub fn timed(&self, script: &str, vars: &[(&str, String)]) -> Result<(String, Duration)> {
-        let start = Instant::now();
-        let out = self.run(script, vars)?;
-        Ok((out, start.elapsed()))
     }
 }
 

@@ -26,9 +26,9 @@ commands:
          the last line is `N passed, M failed`
   huge-account [--messages N] [--orders M]
          add one account with N messages (1000000) and M orders (100000) to `run`'s database
-  bench-deletion [--quick]
-         time the deletion call and the batched erasure against their baselines on a throwaway
-         cluster; writes target/bench-deletion.md";
+  bench [--quick]
+         measure bytes, page serving, the deletion, the erasure, other users' latency and
+         hydration, each against a baseline in the same run; writes BENCHMARKS.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         "run" if options.is_empty() => run::run(),
         "test" if options.is_empty() => test::test(),
         "huge-account" => huge::huge_account(options),
-        "bench-deletion" => bench::bench_deletion(options),
+        "bench" => bench::bench(options),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

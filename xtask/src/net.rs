@@ -33,6 +33,28 @@ pub fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
     status_code(&head[..read])
 }
 
+/// `GET http://<addr><path>` with extra header lines: the status and the body. HTTP/1.0, so the
+/// body is never chunked and ends when the server closes the connection.
+pub fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Result<(u16, Vec<u8>)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+        .map_err(|e| anyhow!("cannot connect to {addr}: {e} — is the server running?"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes())?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| anyhow!("{addr}{path} answered no HTTP head"))?;
+    let status = status_code(&response[..split]).ok_or_else(|| anyhow!("{addr}{path} answered no status line"))?;
+    Ok((status, response[split + 4..].to_vec()))
+}
+
 /// Reads the code from a status line such as `HTTP/1.1 200 OK`.
 fn status_code(response: &[u8]) -> Option<u16> {
     let line = std::str::from_utf8(response).ok()?;

@@ -137,7 +137,7 @@ fn playwright_against_server(ws: &Workspace, database_url: &str) -> Result<Count
 
 /// Polls `GET /readyz` until it answers 200; false (with the reason printed) if the server
 /// exits or the time runs out.
-fn wait_until_ready(server: &mut Child, addr: SocketAddr) -> Result<bool> {
+pub fn wait_until_ready(server: &mut Child, addr: SocketAddr) -> Result<bool> {
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         if process::interrupted() {
@@ -159,7 +159,7 @@ fn wait_until_ready(server: &mut Child, addr: SocketAddr) -> Result<bool> {
 }
 
 /// The e2e server stops however the tests end.
-struct StopOnDrop(Child);
+pub struct StopOnDrop(pub Child);
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {

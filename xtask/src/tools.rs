@@ -14,11 +14,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 const CARGO_LEPTOS_VERSION: &str = "0.3.10";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const CHROMIUM: &str = "/usr/bin/chromium";
+const OHA_VERSION: &str = "1.16.0";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     Run,
     Test,
+    Bench,
 }
 
 pub fn prepare(ws: &Workspace, purpose: Purpose) -> Result<()> {
@@ -27,9 +29,13 @@ pub fn prepare(ws: &Workspace, purpose: Purpose) -> Result<()> {
     ensure_cargo_leptos()?;
     ensure_wasm_bindgen(ws)?;
     ensure_sass_and_wasm_opt(ws)?;
-    if purpose == Purpose::Test {
+    if matches!(purpose, Purpose::Test | Purpose::Bench) {
         ensure_chromium()?;
         ensure_playwright_packages(ws)?;
+    }
+    if purpose == Purpose::Bench {
+        ensure_oha()?;
+        ensure_nginx()?;
     }
     Ok(())
 }
@@ -148,6 +154,28 @@ fn ensure_npm() -> Result<()> {
         return Ok(());
     }
     apt_install("npm", "sass, wasm-opt and Playwright are npm packages")
+}
+
+/// The benchmark's HTTP load generator, pinned: its JSON output is parsed.
+fn ensure_oha() -> Result<()> {
+    let installed = process::probe(Command::new("oha").arg("--version"));
+    if last_word(installed.as_deref()) == Some(OHA_VERSION) {
+        return Ok(());
+    }
+    println!(
+        "installing oha {OHA_VERSION} (the benchmark's HTTP load generator; compiles from source, about 5 minutes)"
+    );
+    process::run(
+        cargo().args(["install", "oha", "--locked", "--version", OHA_VERSION]).stdin(Stdio::null()),
+        "read cargo's message above; crates.io must be reachable",
+    )
+}
+
+fn ensure_nginx() -> Result<()> {
+    if process::probe(Command::new("nginx").arg("-v")).is_some() || Path::new("/usr/sbin/nginx").exists() {
+        return Ok(());
+    }
+    apt_install("nginx", "the benchmark compares the server with nginx sending the same bytes")
 }
 
 fn ensure_chromium() -> Result<()> {

@@ -152,7 +152,8 @@ pub async fn deactivate(
     Ok(Receipt::for_account(account_id))
 }
 
-async fn deactivate_in(
+/// [`deactivate`] inside the caller's transaction (the benchmark times it and rolls it back).
+pub async fn deactivate_in(
     conn: &mut PgConnection,
     account_id: Uuid,
     email_digest: &[u8],

@@ -36,7 +36,7 @@ async fn each_batch_does_a_bounded_chunk_and_records_its_progress_step_by_step()
         if reports.is_empty() {
             // Assert: the progress is in the queue after every batch
             let (step, batches, rows, last): (String, i64, i64, Option<i64>) = sqlx::query_as(
-                "SELECT step, batches, rows_erased, last_message_id FROM erasure_queue WHERE account_id = $1",
+                "SELECT step, batches, rows_erased, messages_from FROM erasure_queue WHERE account_id = $1",
             )
             .bind(person.id)
             .fetch_one(&pool)

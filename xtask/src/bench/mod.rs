@@ -1,43 +1,90 @@
-//! `cargo xtask bench-deletion [--quick]` (DESIGN.md section 8): on a throwaway cluster,
+//! `cargo xtask bench [--quick]` (DESIGN.md section 8): every figure against a baseline
+//! measured in the same run, on a throwaway cluster, against the release build.
 //!
-//! - the deletion call's latency for a huge account against a tiny one (budget <= 1.5x), and
-//! - the whole erasure of a huge account by the eraser's batches against one transaction of
-//!   plain DELETEs/UPDATEs of the same data (budget <= 2.5x, no batch over 100 ms), and
-//! - other users' p99 of a page view and of a write while a third huge account is erased by
-//!   batches, against idle (budget <= 1.5x), by pgbench (`other_users.rs`).
+//! 1. bytes of a first visit to `/en/account/deactivate` (the browser's own list, `browser.rs`);
+//! 2. the signed-in page served by the server against the same bytes served by nginx (oha,
+//!    `load.rs`), interleaved rounds, closed loop for the rate and open loop for the latency;
+//! 3. the deletion call for tiny accounts and a 1.2-million-row one (`deletion.rs`);
+//! 4. that account's erasure by the eraser's batches against one transaction of the same work;
+//! 5. other users' p99 (a page view and a write, over HTTP) during an erasure against idle;
+//! 6. the time to hydration against a static page (`browser.rs`).
 //!
-//! xtask has no database driver: the app's SQL is mirrored in scripts here (`deactivate.sql`,
-//! the batch steps below, `single.sql`) and run through `psql`, timed around each psql call,
-//! minus the time of an empty `SELECT 1` psql call (start-up and connection). Tests below fail
-//! when the Rust statements these mirror change.
+//! Writes BENCHMARKS.md and benchmarks/*.svg (`report.rs`).
 
-mod other_users;
+mod browser;
+mod deletion;
+mod load;
+mod report;
+mod stats;
 
 use crate::huge::{self, show_progress, Psql, Size};
+use crate::net;
 use crate::pg::TestServer;
+use crate::process;
+use crate::run::{build_release, server_command};
+use crate::secret::random_hex;
+use crate::test::{wait_until_ready, StopOnDrop};
+use crate::tools::{self, Purpose};
 use crate::workspace::Workspace;
 use anyhow::{anyhow, bail, Result};
-use std::fmt::Write as _;
-use std::process::ExitCode;
-use std::time::Duration;
+use deletion::Driver;
+use load::{Load, Nginx, Pace, Request};
+use std::net::SocketAddr;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
 
-const DEACTIVATE_SQL: &str = include_str!("deactivate.sql");
-const SINGLE_SQL: &str = include_str!("single.sql");
+pub use report::Figures;
+
+const USAGE: &str = "usage: cargo xtask bench [--quick]";
+const DATABASE: &str = "bench";
+const PAGE: &str = "/en/account/deactivate";
 const TINY_SQL: &str = include_str!("tiny.sql");
-
 /// The eraser's default batch size (`server/src/eraser.rs` DEFAULT_BATCH_SIZE).
-const BATCH_SIZE: i64 = 5_000;
-const TINY_RUNS: usize = 20;
-/// Deletion calls on the huge account: rolled back ones, then the one that commits.
-const HUGE_ROLLED_BACK_RUNS: usize = 9;
-const BASELINE_RUNS: usize = 15;
-const DATABASE: &str = "bench_deletion";
+pub const BATCH_SIZE: i64 = 5_000;
 
-pub const DELETION_BUDGET: f64 = 1.5;
-pub const ERASURE_BUDGET: f64 = 2.5;
-pub const BATCH_BUDGET_MS: f64 = 100.0;
+/// How much of everything a run does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    pub quick: bool,
+    pub huge: Size,
+    pub tiny_accounts: usize,
+    /// Deletions of the huge account rolled back before the one that commits.
+    pub huge_rollbacks: usize,
+    /// Interleaved server/nginx rounds, each of `load_time` per side and pace.
+    pub rounds: usize,
+    pub load_time: Duration,
+    /// Open-loop requests per second of each other user (a page view, a write).
+    pub other_users_rate: u32,
+    pub hydration_runs: usize,
+}
 
-const USAGE: &str = "usage: cargo xtask bench-deletion [--quick]";
+impl Plan {
+    pub fn new(quick: bool) -> Plan {
+        if quick {
+            Plan {
+                quick,
+                huge: Size { messages: 100_000, orders: 10_000 },
+                tiny_accounts: 5,
+                huge_rollbacks: 4,
+                rounds: 1,
+                load_time: Duration::from_secs(3),
+                other_users_rate: 20,
+                hydration_runs: 5,
+            }
+        } else {
+            Plan {
+                quick,
+                huge: Size::default(),
+                tiny_accounts: 20,
+                huge_rollbacks: 9,
+                rounds: 3,
+                load_time: Duration::from_secs(10),
+                other_users_rate: 20,
+                hydration_runs: 20,
+            }
+        }
+    }
+}
 
 pub fn parse_args(args: &[String]) -> Result<bool> {
     match args {
@@ -47,549 +94,267 @@ pub fn parse_args(args: &[String]) -> Result<bool> {
     }
 }
 
-pub fn size_for(quick: bool) -> Size {
-    if quick {
-        Size { messages: 100_000, orders: 10_000 }
-    } else {
-        Size::default()
-    }
-}
-
-/// The middle value (mean of the two middle ones for an even count); 0 for none.
-pub fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
-
-pub fn max(values: &[f64]) -> f64 {
-    values.iter().copied().fold(0.0, f64::max)
-}
-
-/// `a / b`, or infinity when `b` is not positive.
-pub fn ratio(a: f64, b: f64) -> f64 {
-    if b > 0.0 {
-        a / b
-    } else {
-        f64::INFINITY
-    }
-}
-
-/// Milliseconds of a psql call minus the start-up baseline, never below zero.
-pub fn net_ms(took: Duration, baseline_ms: f64) -> f64 {
-    (took.as_secs_f64() * 1000.0 - baseline_ms).max(0.0)
-}
-
-/// One timed psql call: `session_ms` by the server's clock from before the script's first
-/// statement to after its last (each statement's round trip included, psql's start-up and
-/// sign-in not), `wall_ms` by `Instant` around the whole psql call minus the baseline.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sample {
-    pub session_ms: f64,
-    pub wall_ms: f64,
-}
-
-const CLOCK_START: &str = "SELECT extract(epoch FROM clock_timestamp()) AS bench_t0 \\gset\n";
-const CLOCK_STOP: &str = "\nSELECT round(((extract(epoch FROM clock_timestamp()) - :bench_t0) * 1000)::numeric, 3);\n";
-
-/// Runs `script` timed both ways; returns its own output (without the clock's line).
-fn timed(psql: &Psql, script: &str, vars: &[(&str, String)], baseline_ms: f64) -> Result<(String, Sample)> {
-    let (out, took) = psql.timed(&format!("{CLOCK_START}{script}{CLOCK_STOP}"), vars)?;
-    let (own, clock) = match out.rsplit_once('\n') {
-        Some((own, clock)) => (own.to_owned(), clock),
-        None => (String::new(), out.as_str()),
-    };
-    let session_ms = clock.trim().parse().map_err(|_| anyhow!("the script's clock printed `{clock}`"))?;
-    Ok((own, Sample { session_ms, wall_ms: net_ms(took, baseline_ms) }))
-}
-
-fn sessions(samples: &[Sample]) -> Vec<f64> {
-    samples.iter().map(|s| s.session_ms).collect()
-}
-
-fn walls(samples: &[Sample]) -> Vec<f64> {
-    samples.iter().map(|s| s.wall_ms).collect()
-}
-
-/// The eraser's steps (`server/src/eraser.rs` `Step`), in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    Messages,
-    Orders,
-    Conversations,
-    ProductLinks,
-    Products,
-    Addresses,
-    Store,
-    Account,
-}
-
-impl Step {
-    pub const ALL: [Step; 8] = [
-        Step::Messages,
-        Step::Orders,
-        Step::Conversations,
-        Step::ProductLinks,
-        Step::Products,
-        Step::Addresses,
-        Step::Store,
-        Step::Account,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Step::Messages => "messages",
-            Step::Orders => "orders",
-            Step::Conversations => "conversations",
-            Step::ProductLinks => "product_links",
-            Step::Products => "products",
-            Step::Addresses => "addresses",
-            Step::Store => "store",
-            Step::Account => "account",
-        }
-    }
-
-    /// As `Step::chunk`: the updating steps take a fifth of the batch.
-    pub fn chunk(self, batch_size: i64) -> i64 {
-        let batch_size = batch_size.max(1);
-        match self {
-            Step::Orders | Step::Conversations | Step::ProductLinks => (batch_size / 5).max(1),
-            _ => batch_size,
-        }
-    }
-
-    pub fn next(self) -> Step {
-        let i = Step::ALL.iter().position(|s| *s == self).expect("listed");
-        Step::ALL.get(i + 1).copied().unwrap_or(Step::Account)
-    }
-
-    /// The step's statements; they leave `r_rows` and `r_last` (the last message id, or '').
-    fn sql(self) -> &'static str {
-        match self {
-            Step::Messages => {
-                "WITH gone AS (
-                     DELETE FROM messages
-                      WHERE author_id = :'account'
-                        AND id = ANY(ARRAY(SELECT id FROM messages WHERE author_id = :'account' AND id > (:'cursor')::bigint
-                                            ORDER BY author_id, id LIMIT :limit))
-                  RETURNING id
-                 )
-                 SELECT count(*) AS rows, coalesce(max(id)::text, '') AS last FROM gone \\gset r_"
-            }
-            Step::Orders => {
-                "WITH done AS (
-                     UPDATE orders
-                        SET buyer_id = NULL, ship_to_name = NULL, ship_to_address = NULL, ship_to_phone = NULL
-                      WHERE buyer_id = :'account' AND id = ANY(ARRAY(SELECT id FROM orders WHERE buyer_id = :'account' LIMIT :limit))
-                     RETURNING 1)
-                 SELECT count(*) AS rows, '' AS last FROM done \\gset r_"
-            }
-            Step::Conversations => {
-                "WITH done AS (
-                     UPDATE conversations SET buyer_id = NULL
-                      WHERE buyer_id = :'account' AND id = ANY(ARRAY(SELECT id FROM conversations WHERE buyer_id = :'account' LIMIT :limit))
-                     RETURNING 1)
-                 SELECT count(*) AS rows, '' AS last FROM done \\gset r_"
-            }
-            Step::ProductLinks => {
-                "WITH done AS (
-                     UPDATE order_items SET product_id = NULL
-                      WHERE id = ANY(ARRAY(
-                                SELECT oi.id FROM stores s
-                                  JOIN products p ON p.store_id = s.id
-                                  JOIN order_items oi ON oi.product_id = p.id
-                                 WHERE s.owner_id = :'account'
-                                 LIMIT :limit))
-                        AND product_id IN (SELECT p.id FROM stores s JOIN products p ON p.store_id = s.id
-                                            WHERE s.owner_id = :'account')
-                     RETURNING 1)
-                 SELECT count(*) AS rows, '' AS last FROM done \\gset r_"
-            }
-            Step::Products => {
-                "SELECT coalesce(array_agg(id)::text, '{}') AS doomed, count(*) AS rows, '' AS last
-                   FROM (SELECT p.id FROM stores s JOIN products p ON p.store_id = s.id
-                          WHERE s.owner_id = :'account' LIMIT :limit FOR UPDATE OF p) d \\gset r_
-                 UPDATE order_items SET product_id = NULL WHERE product_id = ANY((:'r_doomed')::uuid[]);
-                 DELETE FROM products WHERE id = ANY((:'r_doomed')::uuid[]);"
-            }
-            Step::Addresses => {
-                "WITH gone AS (
-                     DELETE FROM addresses
-                      WHERE account_id = :'account' AND id = ANY(ARRAY(SELECT id FROM addresses WHERE account_id = :'account' LIMIT :limit))
-                     RETURNING 1)
-                 SELECT count(*) AS rows, '' AS last FROM gone \\gset r_"
-            }
-            Step::Store => {
-                "WITH done AS (
-                     UPDATE stores SET owner_id = NULL, name = '', closed_at = coalesce(closed_at, now())
-                      WHERE owner_id = :'account'
-                     RETURNING 1)
-                 SELECT count(*) AS rows, '' AS last FROM done \\gset r_"
-            }
-            Step::Account => {
-                "SELECT EXISTS (SELECT 1 FROM messages WHERE author_id = :'account')
-                     OR EXISTS (SELECT 1 FROM orders WHERE buyer_id = :'account')
-                     OR EXISTS (SELECT 1 FROM conversations WHERE buyer_id = :'account')
-                     OR EXISTS (SELECT 1 FROM addresses WHERE account_id = :'account')
-                     OR EXISTS (SELECT 1 FROM stores WHERE owner_id = :'account') AS leftovers \\gset q_
-                 DELETE FROM sessions WHERE account_id = :'account';
-                 WITH gone AS (DELETE FROM accounts WHERE id = :'account' AND deleted_at IS NOT NULL RETURNING 1)
-                 SELECT count(*) AS rows, '' AS last FROM gone \\gset r_"
-            }
-        }
-    }
-}
-
-/// One batch as `erase_one_batch` does it: claim the queue row, check the account is deleted,
-/// one chunk of the step, record progress (or drop the queue row at the end), commit.
-/// psql variables: account, cursor, limit, step, next. Prints `rows|last`.
-pub fn batch_script(step: Step) -> String {
-    let queue = if step == Step::Account {
-        "DELETE FROM erasure_queue WHERE account_id = :'account';".to_owned()
-    } else {
-        "UPDATE erasure_queue
-            SET step = CASE WHEN :r_rows < :limit THEN :'next' ELSE :'step' END,
-                batches = batches + 1, rows_erased = rows_erased + :r_rows,
-                last_message_id = CASE WHEN :r_rows < :limit THEN NULL ELSE NULLIF(:'r_last', '')::bigint END,
-                updated_at = now()
-          WHERE account_id = :'account';"
-            .to_owned()
-    };
-    format!(
-        "BEGIN;
-SELECT account_id, step, batches, rows_erased, coalesce(last_message_id::text, '') AS last_message_id
-  FROM erasure_queue ORDER BY enqueued_at FOR UPDATE SKIP LOCKED LIMIT 1 \\gset q_
-SELECT EXISTS (SELECT 1 FROM accounts WHERE id = :'account' AND deleted_at IS NULL) AS live \\gset q_
-{}
-{queue}
-COMMIT;
-SELECT :r_rows, :'r_last';
-",
-        step.sql()
-    )
-}
-
-/// One timed batch.
-#[derive(Debug, Clone)]
-pub struct Batch {
-    pub step: Step,
-    pub rows: u64,
-    pub ms: f64,
-    pub wall_ms: f64,
-}
-
-fn parse_batch_output(out: &str) -> Result<(u64, Option<i64>)> {
-    let line = out.lines().last().unwrap_or_default();
-    let (rows, last) = line.split_once('|').ok_or_else(|| anyhow!("a batch printed `{out}`"))?;
-    let rows = rows.trim().parse().map_err(|_| anyhow!("a batch printed `{out}`"))?;
-    Ok((rows, last.trim().parse().ok()))
-}
-
-/// Erases a deleted, queued account batch after batch, as the eraser would.
-fn erase_by_batches(psql: &Psql, account: &str, baseline_ms: f64) -> Result<Vec<Batch>> {
-    let mut batches = Vec::new();
-    let mut step = Step::Messages;
-    let mut cursor: Option<i64> = None;
-    let mut erased = 0u64;
-    loop {
-        let limit = step.chunk(BATCH_SIZE);
-        let next = if step == Step::Store { Step::Account } else { step.next() };
-        let full_step = if step == Step::Store { Step::Account } else { step };
-        let (out, sample) = timed(
-            psql,
-            &batch_script(step),
-            &[
-                ("account", account.to_owned()),
-                ("cursor", cursor.unwrap_or(i64::MIN).to_string()),
-                ("limit", limit.to_string()),
-                ("step", full_step.code().to_owned()),
-                ("next", next.code().to_owned()),
-            ],
-            baseline_ms,
-        )?;
-        let (rows, last) = parse_batch_output(&out)?;
-        erased += rows;
-        batches.push(Batch { step, rows, ms: sample.session_ms, wall_ms: sample.wall_ms });
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            format!("\r  batch {:>4} {:<14} {erased} rows erased   ", batches.len(), step.code()).as_bytes(),
-        );
-        if step == Step::Account {
-            eprintln!();
-            return Ok(batches);
-        }
-        if step == Step::Store || rows < limit as u64 {
-            step = next;
-            cursor = None;
-        } else {
-            cursor = last.or(cursor);
-        }
-        if batches.len() > 100_000 {
-            bail!("the erasure does not end (over 100000 batches) — check the batch scripts");
-        }
-    }
-}
-
-pub fn bench_deletion(args: &[String]) -> Result<ExitCode> {
-    let quick = parse_args(args)?;
-    let size = size_for(quick);
+pub fn bench(args: &[String]) -> Result<ExitCode> {
+    let plan = Plan::new(parse_args(args)?);
+    let started = Instant::now();
     let ws = Workspace::load()?;
-    let started = std::time::Instant::now();
-    let server = TestServer::start()?;
-    let _ = server.drop_database(DATABASE);
-    let url = server.create_database(DATABASE)?;
-    let result = bench(&ws, &url, size, quick);
-    let _ = server.drop_database(DATABASE);
-    drop(server);
-    let report = result?;
-    println!("{report}");
-    let path = ws.root.join("target/bench-deletion.md");
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    tools::prepare(&ws, Purpose::Bench)?;
+    println!("\n==> cargo leptos build --release");
+    if !build_release(&ws)? {
+        bail!("`cargo leptos build --release` failed — fix the errors above");
     }
-    std::fs::write(&path, &report).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
-    println!("written to {} in {:.0} s", path.display(), started.elapsed().as_secs_f64());
+    let database = TestServer::start()?;
+    let _ = database.drop_database(DATABASE);
+    let url = database.create_database(DATABASE)?;
+    println!("\n==> building the deletion bench (server/benches/deletion.rs)");
+    let driver = Driver::build(&ws, &url)?;
+    let figures = measure(&ws, &plan, &url, &driver);
+    let _ = database.drop_database(DATABASE);
+    drop(database);
+    let figures = figures?;
+
+    let written = report::write(&ws.root, &figures)?;
+    println!("\n{}", report::summary_table(&figures));
+    println!("written: {} ({:.0} s in all)", written.join(", "), started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 
-fn apply_migrations(ws: &Workspace, psql: &Psql) -> Result<()> {
-    let dir = ws.root.join("migrations");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map_err(|e| anyhow!("cannot read {}: {e}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .collect();
-    files.sort();
-    for file in files {
-        let sql = std::fs::read_to_string(&file)?;
-        psql.run(&sql, &[]).map_err(|e| anyhow!("migration {}: {e:#}", file.display()))?;
+/// Accounts made for the run.
+struct Accounts {
+    /// Signed in on the deactivation page (a seller with an open purchase: a full impact summary).
+    page_user: String,
+    /// The other users: one views My orders, one saves its profile.
+    viewer: String,
+    writer: String,
+    tiny: Vec<String>,
+    /// Timed and erased by batches; erased in one transaction; erased while others use the site.
+    huge_batches: String,
+    huge_one_transaction: String,
+    huge_during_load: String,
+}
+
+fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Figures> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], net::free_port()?));
+    let log_path = ws.root.join("target/bench-server.log");
+    let log = std::fs::File::create(&log_path)
+        .map_err(|e| anyhow!("cannot create {}: {e} — check target/", log_path.display()))?;
+    // The bench's own eraser process does the erasures, batch by batch, timed.
+    let mut cmd = pinned(server_command(ws, url, addr, &random_hex(32)?));
+    cmd.env("APP_ERASER", "0").env("RUST_LOG", "warn").stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
+    println!("\n==> starting the server on http://{addr}, core {} (log: target/bench-server.log)", load::SERVED_CORE);
+    let mut server = StopOnDrop(process::spawn(&mut cmd)?);
+    if !wait_until_ready(&mut server.0, addr)? {
+        bail!("the server did not start: {}", process::log_tail(&log_path, 20));
+    }
+    let psql = Psql::new(url)?;
+    pin_database(&psql)?;
+    let accounts = make_accounts(&psql, plan)?;
+    let session = |account: &str| driver.session(account);
+
+    println!("\n==> 2. the signed-in deactivation page: server against nginx, {} rounds", plan.rounds);
+    let page_cookie = session(&accounts.page_user)?;
+    let (status, html) = net::http_get(addr, PAGE, &[("Cookie", &format!("session={page_cookie}"))])?;
+    if status != 200 || !String::from_utf8_lossy(&html).contains("impact-title") {
+        bail!("GET {PAGE} signed in answered {status} without the impact summary — see target/bench-server.log");
+    }
+    let pkg = ws.leptos.site_root.join(&ws.leptos.site_pkg_dir);
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("deactivate.html".to_owned(), html.clone()),
+        ("static.html".to_owned(), report::without_scripts(&String::from_utf8_lossy(&html)).into_bytes()),
+    ];
+    for entry in std::fs::read_dir(&pkg).map_err(|e| anyhow!("cannot read {}: {e}", pkg.display()))? {
+        let path = entry?.path();
+        let name = format!("{}/{}", ws.leptos.site_pkg_dir, path.file_name().unwrap_or_default().to_string_lossy());
+        files.push((name, std::fs::read(&path)?));
+    }
+    let nginx_port = net::free_port()?;
+    let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let _nginx = Nginx::start(nginx_port, &borrowed, &ws.root.join("target/bench-nginx"))?;
+    let server_page = Request { url: format!("http://{addr}{PAGE}"), cookie: Some(&page_cookie), form: None };
+    let nginx_page =
+        Request { url: format!("http://127.0.0.1:{nginx_port}/deactivate.html"), cookie: None, form: None };
+    let ssr = serve_rounds(plan, &server_page, &nginx_page)?;
+
+    println!("\n==> 1 and 6. first-visit bytes and hydration in Chromium ({} runs)", plan.hydration_runs);
+    let browser = browser::measure(
+        ws,
+        &format!("http://{addr}"),
+        &format!("http://127.0.0.1:{nginx_port}/static.html"),
+        &session(&accounts.page_user)?,
+        plan.hydration_runs,
+    )?;
+
+    println!("\n==> 3. the deletion call: {} tiny accounts, then the huge one", accounts.tiny.len());
+    let tiny = driver.deactivate(0, &accounts.tiny)?;
+    let huge = driver.deactivate(plan.huge_rollbacks, std::slice::from_ref(&accounts.huge_batches))?;
+    // Only the huge account's erasure is measured.
+    psql.run("DELETE FROM erasure_queue WHERE account_id <> :'a';", &[("a", accounts.huge_batches.clone())])?;
+    settle(&psql)?;
+
+    println!("\n==> 4. erasing it by batches of {BATCH_SIZE}, then the same data in one transaction");
+    let batches = driver.start_erasure(BATCH_SIZE)?.finish()?;
+    driver.deactivate(0, std::slice::from_ref(&accounts.huge_one_transaction))?;
+    settle(&psql)?;
+    let one_transaction_ms = driver.one_transaction(&accounts.huge_one_transaction)?;
+    let left = psql.run(
+        "SELECT (SELECT count(*) FROM accounts WHERE id IN (:'a', :'b'))
+              + (SELECT count(*) FROM messages WHERE author_id IN (:'a', :'b'));",
+        &[("a", accounts.huge_batches.clone()), ("b", accounts.huge_one_transaction.clone())],
+    )?;
+    if left.trim() != "0" {
+        bail!("{left} rows of the erased accounts are left — the erasure is incomplete");
+    }
+
+    println!(
+        "\n==> 5. other users: a page view and a write at {} requests/s each, idle then during an erasure",
+        plan.other_users_rate
+    );
+    let viewer = session(&accounts.viewer)?;
+    let writer = session(&accounts.writer)?;
+    let view = Request { url: format!("http://{addr}/en/account/orders"), cookie: Some(&viewer), form: None };
+    let write = Request {
+        url: format!("http://{addr}/api/update_profile"),
+        cookie: Some(&writer),
+        form: Some("name=Other+Writer&country=GB&phone="),
+    };
+    let erasure_time = Duration::from_secs_f64(batches.last().map_or(1.0, |b| b.at_ms / 1000.0));
+    // The load must end before the erasure does: it runs for most of the erasure's time alone.
+    let during_time = plan.load_time.min(erasure_time.mul_f64(0.8)).max(Duration::from_secs(1));
+    let idle = other_users(plan, &view, &write, during_time)?;
+    driver.deactivate(0, std::slice::from_ref(&accounts.huge_during_load))?;
+    settle(&psql)?;
+    let erasure = driver.start_erasure(BATCH_SIZE)?;
+    let load_started = Instant::now();
+    let during = other_users(plan, &view, &write, during_time)?;
+    let load_ended_ms = load_started.elapsed().as_secs_f64() * 1000.0;
+    let during_batches = erasure.finish()?;
+    let erasure_outlasted_load = during_batches.last().is_some_and(|b| b.at_ms >= load_ended_ms);
+
+    Ok(Figures {
+        plan: *plan,
+        machine: report::machine(),
+        resources: browser.resources,
+        ssr,
+        tiny,
+        huge,
+        batches,
+        one_transaction_ms,
+        idle,
+        during,
+        erasure_outlasted_load,
+        hydrated_ms: browser.hydrated_ms,
+        static_ms: browser.static_ms,
+    })
+}
+
+/// Runs `cmd` on the served core.
+fn pinned(cmd: Command) -> Command {
+    let mut pinned = Command::new("taskset");
+    pinned.args(["-c", load::SERVED_CORE]).arg(cmd.get_program()).args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        pinned.current_dir(dir);
+    }
+    for (name, value) in cmd.get_envs() {
+        match value {
+            Some(value) => pinned.env(name, value),
+            None => pinned.env_remove(name),
+        };
+    }
+    pinned
+}
+
+/// Puts PostgreSQL (the postmaster, so every backend it starts from now on, and the running
+/// ones) on the served core beside the server.
+fn pin_database(psql: &Psql) -> Result<()> {
+    let backend: u32 = psql.run("SELECT pg_backend_pid();", &[])?.trim().parse()?;
+    let stat = std::fs::read_to_string(format!("/proc/{backend}/stat"))?;
+    let postmaster = stat
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.split_whitespace().nth(1))
+        .ok_or_else(|| anyhow!("cannot read the parent of PostgreSQL backend {backend}"))?;
+    process::run(
+        Command::new("taskset").args(["-a", "-p", "-c", load::SERVED_CORE, postmaster]).stdout(Stdio::null()),
+        "install util-linux (taskset)",
+    )?;
+    let children = process::output(Command::new("pgrep").args(["-P", postmaster]), "install procps (pgrep)")?;
+    for child in children.split_whitespace() {
+        let _ = process::captured(Command::new("taskset").args(["-a", "-p", "-c", load::SERVED_CORE, child]));
     }
     Ok(())
 }
 
-const SHOP_SQL: &str = "INSERT INTO accounts (email, password_hash, name, country) VALUES ('shop@bench.example.test', '!', 'Shop', 'GB') RETURNING id AS shop \\gset
-INSERT INTO stores (owner_id, name) VALUES (:'shop', 'The shop') RETURNING id AS store \\gset
-SELECT :'store';";
-
-fn deactivate(psql: &Psql, account: &str, finish: &str, baseline_ms: f64) -> Result<Sample> {
-    let digest: String = format!("{:0>64}", account.replace('-', ""));
-    let (_, sample) = timed(
-        psql,
-        DEACTIVATE_SQL,
-        &[
-            ("account", account.to_owned()),
-            ("digest_hex", digest),
-            ("reason", "too_many_emails".to_owned()),
-            ("finish", finish.to_owned()),
-        ],
-        baseline_ms,
+fn make_accounts(psql: &Psql, plan: &Plan) -> Result<Accounts> {
+    println!(
+        "\n==> making the accounts: {} tiny, three huge of {} messages and {} orders",
+        plan.tiny_accounts, plan.huge.messages, plan.huge.orders
+    );
+    let shop = psql.run(
+        "INSERT INTO accounts (email, password_hash, name, country) VALUES ('shop@bench.example.test', '!', 'Shop', 'GB') RETURNING id AS shop \\gset
+         INSERT INTO stores (owner_id, name) VALUES (:'shop', 'The shop') RETURNING id AS store \\gset
+         INSERT INTO products (store_id, title, price_minor, currency) VALUES (:'store', 'A thing', 1200, 'EUR');
+         SELECT :'store';",
+        &[],
     )?;
-    Ok(sample)
-}
-
-fn bench(ws: &Workspace, url: &str, size: Size, quick: bool) -> Result<String> {
-    let psql = Psql::new(url)?;
-    eprintln!("applying the migrations");
-    apply_migrations(ws, &psql)?;
-
-    let mut baseline = Vec::new();
-    for _ in 0..BASELINE_RUNS {
-        baseline.push(net_ms(psql.timed("SELECT 1;", &[])?.1, 0.0));
-    }
-    let baseline_ms = median(&baseline);
-
-    eprintln!("making two huge accounts of {} messages and {} orders each", size.messages, size.orders);
-    let huge_a = huge::make_account(&psql, size, "bench-a", &mut show_progress)?;
-    let huge_b = huge::make_account(&psql, size, "bench-b", &mut show_progress)?;
-    let shop = psql.run(SHOP_SQL, &[])?;
-    psql.run(other_users::SEED_SQL, &[("count", other_users::OTHER_USERS.to_string()), ("other_store", shop.clone())])?;
     let mut tiny = Vec::new();
-    for i in 0..TINY_RUNS {
+    for i in 0..plan.tiny_accounts + 3 {
         tiny.push(psql.run(TINY_SQL, &[("tag", format!("t{i}")), ("other_store", shop.clone())])?);
     }
-    psql.run("VACUUM ANALYZE;", &[])?;
-
-    eprintln!("timing the deletion call");
-    let mut tiny_samples = Vec::new();
-    for account in &tiny {
-        tiny_samples.push(deactivate(&psql, account, "COMMIT", baseline_ms)?);
+    let (named, tiny) = tiny.split_at(3);
+    let mut huge = Vec::new();
+    for tag in ["batches", "one-transaction", "during-load"] {
+        huge.push(huge::make_account(psql, plan.huge, tag, &mut show_progress)?.account_id);
     }
-    // The tiny accounts' erasures are not measured.
-    psql.run("DELETE FROM erasure_queue;", &[])?;
-    let mut huge_samples = Vec::new();
-    for _ in 0..HUGE_ROLLED_BACK_RUNS {
-        huge_samples.push(deactivate(&psql, &huge_a.account_id, "ROLLBACK", baseline_ms)?);
-    }
-    huge_samples.push(deactivate(&psql, &huge_a.account_id, "COMMIT", baseline_ms)?);
-    deactivate(&psql, &huge_b.account_id, "COMMIT", baseline_ms)?;
-    psql.run("VACUUM ANALYZE;", &[])?;
-    psql.run("CHECKPOINT;", &[])?;
-
-    eprintln!("erasing the first huge account by batches of {BATCH_SIZE}");
-    let batches = erase_by_batches(&psql, &huge_a.account_id, baseline_ms)?;
-    psql.run("VACUUM ANALYZE;", &[])?;
-    psql.run("CHECKPOINT;", &[])?;
-
-    eprintln!("erasing the second in one transaction");
-    let (_, single) = timed(&psql, SINGLE_SQL, &[("account", huge_b.account_id.clone())], baseline_ms)?;
-    let left = psql.run(
-        "SELECT (SELECT count(*) FROM accounts WHERE id IN (:'a', :'b')) + (SELECT count(*) FROM messages WHERE author_id IN (:'a', :'b'));",
-        &[("a", huge_a.account_id.clone()), ("b", huge_b.account_id.clone())],
-    )?;
-    if left.trim() != "0" {
-        bail!("{left} rows of the huge accounts are left after their erasure — the bench scripts are wrong");
-    }
-
-    eprintln!("making a third huge account, erased while other users use the site");
-    let size_c = other_users::erased_size(quick, size);
-    let huge_c = huge::make_account(&psql, size_c, "bench-c", &mut show_progress)?;
-    deactivate(&psql, &huge_c.account_id, "COMMIT", baseline_ms)?;
-    psql.run("VACUUM ANALYZE;", &[])?;
-    psql.run("CHECKPOINT;", &[])?;
-    let others = other_users::measure(&psql, quick, size_c, || {
-        erase_by_batches(&psql, &huge_c.account_id, baseline_ms).map(drop)
-    })?;
-    let left = psql.run("SELECT count(*) FROM accounts WHERE id = :'c';", &[("c", huge_c.account_id.clone())])?;
-    if left.trim() != "0" {
-        bail!("the third huge account is left after its erasure — the bench scripts are wrong");
-    }
-
-    let mut report =
-        render(&Figures { size, quick, baseline_ms, tiny: tiny_samples, huge: huge_samples, batches, single });
-    report.push_str(&other_users::render(&others));
-    Ok(report)
+    settle(psql)?;
+    Ok(Accounts {
+        page_user: named[0].clone(),
+        viewer: named[1].clone(),
+        writer: named[2].clone(),
+        tiny: tiny.to_vec(),
+        huge_batches: huge[0].clone(),
+        huge_one_transaction: huge[1].clone(),
+        huge_during_load: huge[2].clone(),
+    })
 }
 
-pub struct Figures {
-    pub size: Size,
-    pub quick: bool,
-    pub baseline_ms: f64,
-    pub tiny: Vec<Sample>,
-    pub huge: Vec<Sample>,
-    pub batches: Vec<Batch>,
-    pub single: Sample,
+/// Fresh statistics and no dirty pages left over, so a timing does not pay for earlier work.
+fn settle(psql: &Psql) -> Result<()> {
+    psql.run("VACUUM ANALYZE;", &[])?;
+    psql.run("CHECKPOINT;", &[]).map(drop)
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "ok"
-    } else {
-        "**over budget**"
-    }
-}
-
-pub fn render(f: &Figures) -> String {
-    let tiny = median(&sessions(&f.tiny));
-    let huge = median(&sessions(&f.huge));
-    let tiny_wall = median(&walls(&f.tiny));
-    let huge_wall = median(&walls(&f.huge));
-    let deletion_ratio = ratio(huge, tiny);
-    let batch_ms: Vec<f64> = f.batches.iter().map(|b| b.ms).collect();
-    let batch_wall: Vec<f64> = f.batches.iter().map(|b| b.wall_ms).collect();
-    let total_ms: f64 = batch_ms.iter().sum();
-    let total_wall: f64 = batch_wall.iter().sum();
-    let longest = f.batches.iter().max_by(|a, b| a.ms.total_cmp(&b.ms));
-    let longest_ms = max(&batch_ms);
-    let rows: u64 = f.batches.iter().map(|b| b.rows).sum();
-    let rows_per_s = |ms: f64| if ms > 0.0 { rows as f64 / (ms / 1000.0) } else { 0.0 };
-    let erasure_ratio = ratio(total_ms, f.single.session_ms);
-
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# bench-deletion{}: huge account = {} messages, {} purchases, {} sales\n",
-        if f.quick { " --quick" } else { "" },
-        f.size.messages,
-        f.size.orders,
-        f.size.sales()
-    );
-    let _ = writeln!(
-        s,
-        "On a throwaway cluster (fsync off), through psql. Two clocks:\n\n\
-         - **session**: the server's `clock_timestamp()` read in the same psql session just before the \
-         first statement and just after the last (COMMIT), so every statement's round trip counts but \
-         psql's start-up and sign-in do not. Budgets are judged on it.\n\
-         - **wall**: `std::time::Instant` around the whole psql call minus the psql start-up baseline \
-         (median of {BASELINE_RUNS} empty `SELECT 1` psql calls: {:.1} ms, mostly the scram-sha-256 \
-         sign-in), floored at 0; its noise is about the size of the deletion call itself.\n",
-        f.baseline_ms
-    );
-    let _ = writeln!(s, "| figure | session | wall - baseline | budget | verdict |\n| --- | --- | --- | --- | --- |");
-    let _ = writeln!(
-        s,
-        "| deletion call, tiny account (median of {}) | {tiny:.2} ms | {tiny_wall:.1} ms | | |",
-        f.tiny.len()
-    );
-    let _ = writeln!(
-        s,
-        "| deletion call, huge account (median of {}: {} rolled back, 1 committed) | {huge:.2} ms (max {:.2}) | {huge_wall:.1} ms | | |",
-        f.huge.len(),
-        f.huge.len().saturating_sub(1),
-        max(&sessions(&f.huge))
-    );
-    let _ = writeln!(
-        s,
-        "| deletion call, huge / tiny | {deletion_ratio:.2}x | {:.2}x | <= {DELETION_BUDGET}x | {} |",
-        ratio(huge_wall, tiny_wall),
-        verdict(deletion_ratio <= DELETION_BUDGET)
-    );
-    let _ = writeln!(
-        s,
-        "| erasure by batches of {BATCH_SIZE} (updates {}): {} batches, {rows} rows | {:.2} s, {:.0} rows/s | {:.2} s | | |",
-        Step::Orders.chunk(BATCH_SIZE),
-        f.batches.len(),
-        total_ms / 1000.0,
-        rows_per_s(total_ms),
-        total_wall / 1000.0,
-    );
-    let _ = writeln!(
-        s,
-        "| longest batch | {longest_ms:.1} ms ({}) | {:.1} ms | <= {BATCH_BUDGET_MS} ms | {} |",
-        longest.map(|b| b.step.code()).unwrap_or("-"),
-        max(&batch_wall),
-        verdict(longest_ms <= BATCH_BUDGET_MS)
-    );
-    let _ = writeln!(
-        s,
-        "| one transaction of plain DELETEs/UPDATEs, same data | {:.2} s, {:.0} rows/s | {:.2} s | | |",
-        f.single.session_ms / 1000.0,
-        rows_per_s(f.single.session_ms),
-        f.single.wall_ms / 1000.0
-    );
-    let _ = writeln!(
-        s,
-        "| batches / one transaction | {erasure_ratio:.2}x | {:.2}x | <= {ERASURE_BUDGET}x | {} |",
-        ratio(total_wall, f.single.wall_ms),
-        verdict(erasure_ratio <= ERASURE_BUDGET)
-    );
-
-    let _ = writeln!(
-        s,
-        "\nBatches by step (session clock):\n\n| step | batches | rows | total | median batch | longest batch |\n| --- | --- | --- | --- | --- | --- |"
-    );
-    for step in Step::ALL {
-        let of_step: Vec<&Batch> = f.batches.iter().filter(|b| b.step == step).collect();
-        if of_step.is_empty() {
-            continue;
-        }
-        let ms: Vec<f64> = of_step.iter().map(|b| b.ms).collect();
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {:.0} ms | {:.1} ms | {:.1} ms |",
-            step.code(),
-            of_step.len(),
-            of_step.iter().map(|b| b.rows).sum::<u64>(),
-            ms.iter().sum::<f64>(),
-            median(&ms),
-            max(&ms)
+/// The page served by the server and by nginx, interleaved round by round.
+fn serve_rounds(plan: &Plan, server: &Request, nginx: &Request) -> Result<report::Serving> {
+    let mut serving = report::Serving::default();
+    // Warm both (connections, caches) before anything counts.
+    load::oha(server, Pace::Closed { connections: 4 }, Duration::from_secs(1))?;
+    load::oha(nginx, Pace::Closed { connections: 4 }, Duration::from_secs(1))?;
+    for round in 1..=plan.rounds {
+        let server_closed = load::oha(server, Pace::Closed { connections: 8 }, plan.load_time)?;
+        let nginx_closed = load::oha(nginx, Pace::Closed { connections: 8 }, plan.load_time)?;
+        // Open loop at half the server's own throughput this round: both sides get the same rate.
+        let rate = ((server_closed.requests_per_s / 2.0) as u32).max(1);
+        let server_open = load::oha(server, Pace::Open { rate }, plan.load_time)?;
+        let nginx_open = load::oha(nginx, Pace::Open { rate }, plan.load_time)?;
+        println!(
+            "  round {round}: server {:.0}/s, nginx {:.0}/s; at {rate}/s p99 server {:.2} ms, nginx {:.2} ms",
+            server_closed.requests_per_s, nginx_closed.requests_per_s, server_open.p99_ms, nginx_open.p99_ms
         );
+        serving.rounds.push(report::Round { server_closed, nginx_closed, rate, server_open, nginx_open });
     }
-    s
+    Ok(serving)
+}
+
+/// Both other users at once, open loop, for `duration`.
+fn other_users(plan: &Plan, view: &Request, write: &Request, duration: Duration) -> Result<report::OtherUsers> {
+    let pace = Pace::Open { rate: plan.other_users_rate };
+    let (page_view, write) = std::thread::scope(|scope| {
+        let viewing = scope.spawn(|| load::oha(view, pace, duration));
+        let writing = scope.spawn(|| load::oha(write, pace, duration));
+        (viewing.join(), writing.join())
+    });
+    let joined = |r: std::thread::Result<Result<Load>>| r.map_err(|_| anyhow!("an oha thread panicked"))?;
+    Ok(report::OtherUsers { page_view: joined(page_view)?, write: joined(write)? })
 }
 
 #[cfg(test)]
@@ -597,113 +362,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statistics() {
-        assert_eq!(median(&[]), 0.0);
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
-        assert_eq!(max(&[1.0, 7.5, 3.0]), 7.5);
-        assert_eq!(max(&[]), 0.0);
-        assert_eq!(ratio(3.0, 2.0), 1.5);
-        assert!(ratio(1.0, 0.0).is_infinite());
-        assert_eq!(net_ms(Duration::from_millis(15), 10.0), 5.0);
-        assert_eq!(net_ms(Duration::from_millis(5), 10.0), 0.0, "never below zero");
-    }
-
-    #[test]
-    fn arguments() {
+    fn arguments_and_plans() {
         assert!(!parse_args(&[]).unwrap());
         assert!(parse_args(&["--quick".to_owned()]).unwrap());
         assert!(parse_args(&["--slow".to_owned()]).is_err());
-        assert_eq!(size_for(true), Size { messages: 100_000, orders: 10_000 });
-        assert_eq!(size_for(false), Size { messages: 1_000_000, orders: 100_000 });
-    }
-
-    #[test]
-    fn steps_and_chunks_follow_the_eraser() {
-        let mut step = Step::Messages;
-        let mut seen = vec![step];
-        while step != Step::Account {
-            step = step.next();
-            seen.push(step);
-        }
-        assert_eq!(seen, Step::ALL);
-        assert_eq!(Step::Messages.chunk(5_000), 5_000);
-        assert_eq!(Step::Orders.chunk(5_000), 1_000);
-        assert_eq!(Step::ProductLinks.chunk(3), 1);
-        assert!(batch_script(Step::Account).contains("DELETE FROM erasure_queue"));
-        assert!(batch_script(Step::Messages).contains("UPDATE erasure_queue"));
-    }
-
-    #[test]
-    fn batch_output_is_rows_and_last_id() {
-        assert_eq!(parse_batch_output("5000|123").unwrap(), (5000, Some(123)));
-        assert_eq!(parse_batch_output("12|").unwrap(), (12, None));
-        assert!(parse_batch_output("oops").is_err());
-    }
-
-    #[test]
-    fn the_report_shows_ratios_and_verdicts() {
-        let sample = |ms| Sample { session_ms: ms, wall_ms: ms * 2.0 };
-        let batch = |step, ms| Batch { step, rows: 10, ms, wall_ms: ms };
-        let report = render(&Figures {
-            size: Size { messages: 10, orders: 10 },
-            quick: true,
-            baseline_ms: 12.0,
-            tiny: vec![sample(2.0), sample(4.0), sample(3.0)],
-            huge: vec![sample(4.0), sample(5.0), sample(6.0)],
-            batches: vec![batch(Step::Messages, 50.0), batch(Step::Messages, 150.0), batch(Step::Account, 1.0)],
-            single: sample(100.0),
-        });
-        assert!(
-            report.contains("| deletion call, huge / tiny | 1.67x | 1.67x | <= 1.5x | **over budget** |"),
-            "{report}"
-        );
-        assert!(
-            report.contains("| longest batch | 150.0 ms (messages) | 150.0 ms | <= 100 ms | **over budget** |"),
-            "{report}"
-        );
-        assert!(report.contains("| batches / one transaction | 2.01x | 1.00x | <= 2.5x | ok |"), "{report}");
-        assert!(report.contains("12.0 ms"), "{report}");
-    }
-
-    /// FNV-1a of the text with whitespace collapsed, so reformatting does not count as a change.
-    fn fingerprint(text: &str) -> u64 {
-        let normalized: Vec<&str> = text.split_whitespace().collect();
-        normalized.join(" ").bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
-    }
-
-    fn region(path: &str, from: &str, to: &str) -> String {
-        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
-        let text = std::fs::read_to_string(&file).unwrap();
-        let start = text.find(from).unwrap_or_else(|| panic!("`{from}` is no longer in {path}: update the bench"));
-        let end = start + text[start..].find(to).unwrap_or_else(|| panic!("`{to}` is no longer in {path}"));
-        text[start..end].to_owned()
-    }
-
-    const DEACTIVATE_FINGERPRINT: u64 = 2565215747047768077;
-    const ERASER_FINGERPRINT: u64 = 12903669373681623222;
-
-    #[test]
-    fn the_deactivate_script_mirrors_the_app() {
-        let found = fingerprint(&region(
-            "app/src/deactivation/store.rs",
-            "pub mod sql {",
-            "/// Lists on the deactivation page",
-        ));
-        assert_eq!(
-            found, DEACTIVATE_FINGERPRINT,
-            "`deactivate` in app/src/deactivation/store.rs changed (its `mod sql` or `deactivate_in`): \
-             make xtask/src/bench/deactivate.sql run the same statements, then set DEACTIVATE_FINGERPRINT to {found}"
-        );
-    }
-
-    #[test]
-    fn the_batch_scripts_mirror_the_eraser() {
-        let found = fingerprint(&region("server/src/eraser.rs", "pub async fn erase_one_batch", "#[cfg(test)]"));
-        assert_eq!(
-            found, ERASER_FINGERPRINT,
-            "`erase_one_batch` in server/src/eraser.rs changed: make `Step::sql`, `batch_script` and \
-             single.sql in xtask/src/bench/ do the same, then set ERASER_FINGERPRINT to {found}"
-        );
+        let full = Plan::new(false);
+        assert_eq!(full.huge, Size { messages: 1_000_000, orders: 100_000 }, "the 1.2-million-row account");
+        assert_eq!((full.tiny_accounts, full.hydration_runs), (20, 20));
+        assert!(Plan::new(true).huge.messages < full.huge.messages);
     }
 }

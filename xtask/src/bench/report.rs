@@ -1,0 +1,559 @@
+//! The benchmark's figures, their verdicts against DESIGN.md section 8, BENCHMARKS.md and the
+//! SVG plots.
+
+use super::browser::Resource;
+use super::deletion::{Batch, Deletion};
+use super::load::Load;
+use super::stats::{max, median, percentile, ratio};
+use super::{Plan, BATCH_SIZE};
+use anyhow::{Context, Result};
+use std::fmt::Write as _;
+use std::path::Path;
+
+pub const BYTES_BUDGET: u64 = 150_000;
+pub const RATE_BUDGET: f64 = 0.20;
+pub const SSR_P99_BUDGET: f64 = 1.5;
+pub const DELETION_BUDGET: f64 = 1.5;
+pub const DELETION_P99_BUDGET_MS: f64 = 50.0;
+pub const ERASURE_BUDGET: f64 = 2.5;
+pub const BATCH_BUDGET_MS: f64 = 100.0;
+pub const OTHER_USERS_BUDGET: f64 = 1.5;
+
+pub struct Round {
+    pub server_closed: Load,
+    pub nginx_closed: Load,
+    /// The open-loop rate both sides got this round.
+    pub rate: u32,
+    pub server_open: Load,
+    pub nginx_open: Load,
+}
+
+#[derive(Default)]
+pub struct Serving {
+    pub rounds: Vec<Round>,
+}
+
+impl Serving {
+    fn median_of(&self, pick: impl Fn(&Round) -> f64) -> f64 {
+        median(&self.rounds.iter().map(pick).collect::<Vec<_>>())
+    }
+}
+
+pub struct OtherUsers {
+    pub page_view: Load,
+    pub write: Load,
+}
+
+pub struct Figures {
+    pub plan: Plan,
+    pub machine: String,
+    pub resources: Vec<Resource>,
+    pub ssr: Serving,
+    pub tiny: Vec<Deletion>,
+    pub huge: Vec<Deletion>,
+    pub batches: Vec<Batch>,
+    pub one_transaction_ms: f64,
+    pub idle: OtherUsers,
+    pub during: OtherUsers,
+    pub erasure_outlasted_load: bool,
+    pub hydrated_ms: Vec<f64>,
+    pub static_ms: Vec<f64>,
+}
+
+/// One line of the summary: what, measured, baseline, ratio or size, budget, verdict.
+struct Line {
+    figure: String,
+    measured: String,
+    baseline: String,
+    result: String,
+    budget: String,
+    ok: Option<bool>,
+}
+
+fn line(
+    figure: impl Into<String>,
+    measured: String,
+    baseline: String,
+    result: String,
+    budget: String,
+    ok: Option<bool>,
+) -> Line {
+    Line { figure: figure.into(), measured, baseline, result, budget, ok }
+}
+
+fn verdict(ok: Option<bool>) -> &'static str {
+    match ok {
+        Some(true) => "ok",
+        Some(false) => "**over budget**",
+        None => "",
+    }
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
+
+impl Figures {
+    fn code(&self) -> impl Iterator<Item = &Resource> {
+        self.resources.iter().filter(|r| r.is_code())
+    }
+
+    fn erasure_ms(&self) -> f64 {
+        self.batches.last().map_or(0.0, |b| b.at_ms)
+    }
+
+    fn rows_erased(&self) -> u64 {
+        self.batches.iter().map(|b| b.rows).sum()
+    }
+
+    fn longest_batch(&self) -> Option<&Batch> {
+        self.batches.iter().max_by(|a, b| a.ms.total_cmp(&b.ms))
+    }
+
+    fn lines(&self) -> Vec<Line> {
+        let brotli: u64 = self.code().map(|r| r.brotli).sum();
+        let raw: u64 = self.code().map(|r| r.raw).sum();
+        let gzip: u64 = self.code().map(|r| r.gzip).sum();
+        let server_rate = self.ssr.median_of(|r| r.server_closed.requests_per_s);
+        let nginx_rate = self.ssr.median_of(|r| r.nginx_closed.requests_per_s);
+        let server_p99 = self.ssr.median_of(|r| r.server_open.p99_ms);
+        let nginx_p99 = self.ssr.median_of(|r| r.nginx_open.p99_ms);
+        let ms = |samples: &[Deletion]| samples.iter().map(|d| d.ms).collect::<Vec<_>>();
+        let (tiny, huge) = (ms(&self.tiny), ms(&self.huge));
+        let deletion_p99 = percentile(&tiny, 99.0).max(percentile(&huge, 99.0));
+        let longest = self.longest_batch();
+        let longest_ms = longest.map_or(0.0, |b| b.ms);
+        let hydrated = median(&self.hydrated_ms);
+        let plain = median(&self.static_ms);
+        let other = |pick: fn(&OtherUsers) -> &Load| {
+            let (during, idle) = (pick(&self.during).p99_ms, pick(&self.idle).p99_ms);
+            (during, idle, ratio(during, idle))
+        };
+        let (view_during, view_idle, view_ratio) = other(|o| &o.page_view);
+        let (write_during, write_idle, write_ratio) = other(|o| &o.write);
+        let erasure_ratio = ratio(self.erasure_ms(), self.one_transaction_ms);
+        vec![
+            line(
+                "1. JS + WASM + CSS of a first visit, brotli",
+                kb(brotli),
+                format!("raw {}, gzip {}", kb(raw), kb(gzip)),
+                kb(brotli),
+                format!("<= {}", kb(BYTES_BUDGET)),
+                Some(brotli <= BYTES_BUDGET),
+            ),
+            line(
+                "2. signed-in page, requests/s: server vs nginx",
+                format!("{server_rate:.0}/s"),
+                format!("{nginx_rate:.0}/s"),
+                format!("{:.3}x", ratio(server_rate, nginx_rate)),
+                format!(">= {RATE_BUDGET}x"),
+                Some(ratio(server_rate, nginx_rate) >= RATE_BUDGET),
+            ),
+            line(
+                "2. open-loop p99 at half the server's rate: server vs nginx",
+                format!("{server_p99:.2} ms"),
+                format!("{nginx_p99:.2} ms"),
+                format!("{:.2}x", ratio(server_p99, nginx_p99)),
+                format!("<= {SSR_P99_BUDGET}x"),
+                Some(ratio(server_p99, nginx_p99) <= SSR_P99_BUDGET),
+            ),
+            line(
+                "3. deletion call, median: huge vs tiny account",
+                format!("{:.2} ms", median(&huge)),
+                format!("{:.2} ms", median(&tiny)),
+                format!("{:.2}x", ratio(median(&huge), median(&tiny))),
+                format!("<= {DELETION_BUDGET}x"),
+                Some(ratio(median(&huge), median(&tiny)) <= DELETION_BUDGET),
+            ),
+            line(
+                "3. deletion call, p99 of all calls",
+                format!("{deletion_p99:.2} ms"),
+                String::new(),
+                format!("{deletion_p99:.2} ms"),
+                format!("<= {DELETION_P99_BUDGET_MS} ms"),
+                Some(deletion_p99 <= DELETION_P99_BUDGET_MS),
+            ),
+            line(
+                "4. erasure: batches vs one transaction",
+                format!("{:.2} s", self.erasure_ms() / 1000.0),
+                format!("{:.2} s", self.one_transaction_ms / 1000.0),
+                format!("{erasure_ratio:.2}x"),
+                format!("<= {ERASURE_BUDGET}x"),
+                Some(erasure_ratio <= ERASURE_BUDGET),
+            ),
+            line(
+                "4. longest batch",
+                format!("{longest_ms:.1} ms ({})", longest.map_or("-", |b| b.step.as_str())),
+                String::new(),
+                format!("{longest_ms:.1} ms"),
+                format!("<= {BATCH_BUDGET_MS} ms"),
+                Some(longest_ms <= BATCH_BUDGET_MS),
+            ),
+            line(
+                "5. other users' page view p99: during erasure vs idle",
+                format!("{view_during:.2} ms"),
+                format!("{view_idle:.2} ms"),
+                format!("{view_ratio:.2}x"),
+                format!("<= {OTHER_USERS_BUDGET}x"),
+                Some(view_ratio <= OTHER_USERS_BUDGET),
+            ),
+            line(
+                "5. other users' write p99: during erasure vs idle",
+                format!("{write_during:.2} ms"),
+                format!("{write_idle:.2} ms"),
+                format!("{write_ratio:.2}x"),
+                format!("<= {OTHER_USERS_BUDGET}x"),
+                Some(write_ratio <= OTHER_USERS_BUDGET),
+            ),
+            line(
+                "6. hydrated (median): the page vs a static page's load event",
+                format!("{hydrated:.0} ms"),
+                format!("{plain:.0} ms"),
+                format!("{:.2}x", ratio(hydrated, plain)),
+                "none set".to_owned(),
+                None,
+            ),
+        ]
+    }
+}
+
+pub fn summary_table(f: &Figures) -> String {
+    let mut s = String::from(
+        "| figure | measured | baseline | result | budget | verdict |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
+    for l in f.lines() {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            l.figure,
+            l.measured,
+            l.baseline,
+            l.result,
+            l.budget,
+            verdict(l.ok)
+        );
+    }
+    s
+}
+
+/// What this machine is, for the record.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!("{cores} cores ({cpu}), load average {} at the end of the run", load.join(" "))
+}
+
+/// The page as a static document: the same HTML without its scripts and their preloads.
+pub fn without_scripts(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("</script>") {
+            Some(end) => rest = &rest[start + end + "</script>".len()..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.split_inclusive('>')
+        .filter(|tag| !(tag.contains("<link") && (tag.contains("modulepreload") || tag.contains("rel=\"preload\""))))
+        .collect()
+}
+
+/// Writes BENCHMARKS.md and the plots; returns what it wrote.
+pub fn write(root: &Path, f: &Figures) -> Result<Vec<String>> {
+    let dir = root.join("benchmarks");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let files = [
+        ("benchmarks/erasure-progress.svg", progress_svg(f)),
+        ("benchmarks/erasure-batches.svg", batches_svg(f)),
+        ("BENCHMARKS.md", markdown(f)),
+    ];
+    for (name, text) in &files {
+        std::fs::write(root.join(name), text).with_context(|| format!("cannot write {name}"))?;
+    }
+    Ok(files.iter().map(|(name, _)| (*name).to_owned()).collect())
+}
+
+fn markdown(f: &Figures) -> String {
+    let mut s = String::new();
+    let (command, note) = if f.plan.quick {
+        ("cargo xtask bench --quick", " (a smoke check: a small account and short runs; judge budgets on the full run)")
+    } else {
+        ("cargo xtask bench", "")
+    };
+    let _ = writeln!(
+        s,
+        "# Benchmarks\n\nWritten by `{command}`{note}. Every figure is measured against its baseline in the same run \
+         (these machines are shared and noisy: ratios hold, absolute times do not). Budgets: DESIGN.md section 8.\n\n\
+         Machine: {}.\n",
+        f.machine
+    );
+    s.push_str(&summary_table(f));
+
+    let _ = writeln!(s, "\n## 1. Bytes of a first visit to `/en/account/deactivate`\n");
+    let _ = writeln!(s, "Every response Chromium loaded (Playwright's own list, fresh context, signed in), compressed here with gzip -9 and brotli -q 11. The budget counts JS, WASM and CSS.\n");
+    let _ = writeln!(s, "| response | type | raw | gzip | brotli |\n| --- | --- | --- | --- | --- |");
+    for r in &f.resources {
+        let _ = writeln!(s, "| `{}` | {} | {} | {} | {} |", r.url, r.kind, r.raw, r.gzip, r.brotli);
+    }
+
+    let _ = writeln!(
+        s,
+        "\n## 2. The signed-in deactivation page: server against nginx\n\n\
+         The release server renders the page for a signed-in seller (session lookup, impact summary from PostgreSQL); nginx \
+         (one worker) sends the same bytes from a file. Server, PostgreSQL and nginx on core 0, oha on core 1; every request \
+         on a new connection; {} interleaved rounds of {} s per side: closed loop with 8 connections for the rate, then open \
+         loop (`-q`, `--latency-correction`) at half the server's rate of that round for the latency.\n",
+        f.plan.rounds,
+        f.plan.load_time.as_secs()
+    );
+    let _ = writeln!(s, "| round | server req/s | nginx req/s | open-loop rate | server p50 / p99 / p99.9 | nginx p50 / p99 / p99.9 |\n| --- | --- | --- | --- | --- | --- |");
+    for (i, r) in f.ssr.rounds.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "| {} | {:.0} | {:.0} | {}/s | {:.2} / {:.2} / {:.2} ms | {:.2} / {:.2} / {:.2} ms |",
+            i + 1,
+            r.server_closed.requests_per_s,
+            r.nginx_closed.requests_per_s,
+            r.rate,
+            r.server_open.p50_ms,
+            r.server_open.p99_ms,
+            r.server_open.p999_ms,
+            r.nginx_open.p50_ms,
+            r.nginx_open.p99_ms,
+            r.nginx_open.p999_ms
+        );
+    }
+
+    let ms = |samples: &[Deletion]| samples.iter().map(|d| d.ms).collect::<Vec<_>>();
+    let _ = writeln!(
+        s,
+        "\n## 3. The deletion call\n\n`app::deactivation::store::deactivate_in` (the server function's transaction: lock, scrub, end \
+         sessions, cancel and refund open orders, close the store, record, queue) timed from BEGIN to COMMIT/ROLLBACK by \
+         `server/benches/deletion.rs`. Tiny: {} accounts, one committed call each (median {:.2} ms, max {:.2} ms). Huge \
+         ({} messages, {} purchases, {} sales, about {} rows): {} calls rolled back, then one committed (median {:.2} ms, \
+         max {:.2} ms).\n",
+        f.tiny.len(),
+        median(&ms(&f.tiny)),
+        max(&ms(&f.tiny)),
+        f.plan.huge.messages,
+        f.plan.huge.orders,
+        f.plan.huge.sales(),
+        f.plan.huge.messages + f.plan.huge.orders + 2 * f.plan.huge.sales(),
+        f.huge.iter().filter(|d| !d.committed).count(),
+        median(&ms(&f.huge)),
+        max(&ms(&f.huge)),
+    );
+
+    let erasure_s = f.erasure_ms() / 1000.0;
+    let _ = writeln!(
+        s,
+        "## 4. The erasure\n\n`server::eraser::erase_one_batch` run in a loop (batches of {BATCH_SIZE} rows, a fifth of that \
+         for updates) until the queue is empty: {} batches, {} rows in {:.2} s, {:.0} rows/s. The baseline removes the same \
+         data of a second, identical account with plain statements in one transaction (what a cascading DELETE does): \
+         {:.2} s, {:.0} rows/s.\n\n![erasure progress](benchmarks/erasure-progress.svg)\n\n![batch durations](benchmarks/erasure-batches.svg)\n",
+        f.batches.len(),
+        f.rows_erased(),
+        erasure_s,
+        ratio(f.rows_erased() as f64, erasure_s),
+        f.one_transaction_ms / 1000.0,
+        ratio(f.rows_erased() as f64, f.one_transaction_ms / 1000.0)
+    );
+    let _ = writeln!(
+        s,
+        "| step | batches | rows | total | median batch | longest batch |\n| --- | --- | --- | --- | --- | --- |"
+    );
+    let mut steps: Vec<&str> = f.batches.iter().map(|b| b.step.as_str()).collect();
+    steps.dedup();
+    for step in steps {
+        let of_step: Vec<&Batch> = f.batches.iter().filter(|b| b.step == step).collect();
+        let ms: Vec<f64> = of_step.iter().map(|b| b.ms).collect();
+        let _ = writeln!(
+            s,
+            "| {step} | {} | {} | {:.0} ms | {:.1} ms | {:.1} ms |",
+            of_step.len(),
+            of_step.iter().map(|b| b.rows).sum::<u64>(),
+            ms.iter().sum::<f64>(),
+            median(&ms),
+            max(&ms)
+        );
+    }
+
+    let _ = writeln!(
+        s,
+        "\n## 5. Other users during an erasure\n\nTwo other signed-in users over HTTP, open loop at {} requests/s each \
+         (oha on core 1): a page view (`GET /en/account/orders`) and a write (`POST /api/update_profile`), first with \
+         nothing else running, then while a third huge account is erased by batches.{}\n",
+        f.plan.other_users_rate,
+        if f.erasure_outlasted_load { "" } else { " **The erasure ended before the load did: part of the second run was idle.**" }
+    );
+    let _ = writeln!(s, "| request | idle p50 / p99 / p99.9 | during p50 / p99 / p99.9 |\n| --- | --- | --- |");
+    for (name, idle, during) in
+        [("page view", &f.idle.page_view, &f.during.page_view), ("write", &f.idle.write, &f.during.write)]
+    {
+        let _ = writeln!(
+            s,
+            "| {name} | {:.2} / {:.2} / {:.2} ms | {:.2} / {:.2} / {:.2} ms |",
+            idle.p50_ms, idle.p99_ms, idle.p999_ms, during.p50_ms, during.p99_ms, during.p999_ms
+        );
+    }
+
+    let _ = writeln!(
+        s,
+        "\n## 6. Hydration\n\nHeadless Chromium, a fresh context per visit (nothing cached), from navigation start: to \
+         `<body data-hydrated>` on the signed-in page (wasm fetched, compiled and hydrated), against the load event of the \
+         same HTML without its scripts served by nginx, interleaved, {} of each. Page: median {:.0} ms (p90 {:.0} ms); \
+         static: median {:.0} ms (p90 {:.0} ms).",
+        f.hydrated_ms.len(),
+        median(&f.hydrated_ms),
+        percentile(&f.hydrated_ms, 90.0),
+        median(&f.static_ms),
+        percentile(&f.static_ms, 90.0)
+    );
+    s
+}
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 320.0;
+const MARGIN: f64 = 56.0;
+
+fn svg_frame(title: &str, x_label: &str, y_label: &str, x_max: f64, y_max: f64, body: &str) -> String {
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"sans-serif\" font-size=\"11\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"{}\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">{title}</text>\n",
+        WIDTH / 2.0
+    );
+    let (x0, y0, x1, y1) = (MARGIN, HEIGHT - MARGIN / 1.5, WIDTH - 16.0, 32.0);
+    let _ = writeln!(s, "<path d=\"M{x0} {y1} V{y0} H{x1}\" stroke=\"black\" fill=\"none\"/>");
+    for i in 0..=4 {
+        let fraction = f64::from(i) / 4.0;
+        let y = y0 - fraction * (y0 - y1);
+        let x = x0 + fraction * (x1 - x0);
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            x0 - 4.0,
+            y + 4.0,
+            short(fraction * y_max)
+        );
+        let _ = writeln!(
+            s,
+            "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            y0 + 14.0,
+            short(fraction * x_max)
+        );
+    }
+    let _ =
+        writeln!(s, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{x_label}</text>", (x0 + x1) / 2.0, HEIGHT - 6.0);
+    let _ = writeln!(
+        s,
+        "<text x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">{y_label}</text>",
+        (y0 + y1) / 2.0,
+        (y0 + y1) / 2.0
+    );
+    s.push_str(body);
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Maps data coordinates into the frame of [`svg_frame`].
+fn plot_point(x: f64, y: f64, x_max: f64, y_max: f64) -> (f64, f64) {
+    let (x0, y0, x1, y1) = (MARGIN, HEIGHT - MARGIN / 1.5, WIDTH - 16.0, 32.0);
+    (x0 + ratio(x, x_max).min(1.0) * (x1 - x0), y0 - ratio(y, y_max).min(1.0) * (y0 - y1))
+}
+
+fn short(value: f64) -> String {
+    match value {
+        v if v >= 1_000_000.0 => format!("{:.1}M", v / 1_000_000.0),
+        v if v >= 10_000.0 => format!("{:.0}k", v / 1000.0),
+        v if v >= 10.0 => format!("{v:.0}"),
+        v => format!("{v:.1}"),
+    }
+}
+
+fn progress_svg(f: &Figures) -> String {
+    let total = f.rows_erased() as f64;
+    let x_max = (f.erasure_ms().max(f.one_transaction_ms) / 1000.0).max(0.001);
+    let mut done = 0.0;
+    let mut points = vec![plot_point(0.0, 0.0, x_max, total)];
+    for b in &f.batches {
+        done += b.rows as f64;
+        points.push(plot_point(b.at_ms / 1000.0, done, x_max, total));
+    }
+    let path: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+    let (tx, ty) = plot_point(f.one_transaction_ms / 1000.0, total, x_max, total);
+    let (bx, by) = plot_point(0.0, 0.0, x_max, total);
+    let body = format!(
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#dc2c04\" stroke-width=\"2\"/>\n\
+         <path d=\"M{bx:.1} {by:.1} L{tx:.1} {ty:.1}\" stroke=\"#555\" stroke-dasharray=\"4 3\" fill=\"none\"/>\n\
+         <circle cx=\"{tx:.1}\" cy=\"{ty:.1}\" r=\"3\" fill=\"#555\"/>\n\
+         <text x=\"{}\" y=\"48\" fill=\"#dc2c04\">batches: {:.2} s</text>\n\
+         <text x=\"{}\" y=\"64\" fill=\"#555\">one transaction (all at its commit): {:.2} s</text>\n",
+        path.join(" "),
+        MARGIN + 10.0,
+        f.erasure_ms() / 1000.0,
+        MARGIN + 10.0,
+        f.one_transaction_ms / 1000.0
+    );
+    svg_frame("Erasure of the huge account: rows erased over time", "seconds", "rows erased", x_max, total, &body)
+}
+
+fn batches_svg(f: &Figures) -> String {
+    let x_max = f.batches.len().max(1) as f64;
+    let y_max = (max(&f.batches.iter().map(|b| b.ms).collect::<Vec<_>>()).max(BATCH_BUDGET_MS) * 1.1).max(1.0);
+    let mut body = String::new();
+    for (i, b) in f.batches.iter().enumerate() {
+        let (x, y) = plot_point(i as f64 + 1.0, b.ms, x_max, y_max);
+        let colour = if b.ms > BATCH_BUDGET_MS { "#dc2c04" } else { "#1f5fa8" };
+        let _ = writeln!(
+            body,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.8\" fill=\"{colour}\"><title>{} {:.1} ms</title></circle>",
+            b.step, b.ms
+        );
+    }
+    let (lx, ly) = plot_point(0.0, BATCH_BUDGET_MS, x_max, y_max);
+    let (rx, _) = plot_point(x_max, BATCH_BUDGET_MS, x_max, y_max);
+    let _ = writeln!(body, "<path d=\"M{lx:.1} {ly:.1} H{rx:.1}\" stroke=\"#dc2c04\" stroke-dasharray=\"4 3\"/>");
+    let _ = writeln!(
+        body,
+        "<text x=\"{rx:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#dc2c04\">budget {BATCH_BUDGET_MS} ms</text>",
+        ly - 4.0
+    );
+    svg_frame("Erasure batches: duration of each", "batch", "milliseconds", x_max, y_max, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_static_page_has_no_scripts_or_preloads() {
+        let html = r#"<html><head><link rel="modulepreload" href="/pkg/a.js"><link rel="preload" href="/pkg/a.wasm" as="fetch"><link rel="stylesheet" href="/pkg/a.css"><script nonce="x">import('/pkg/a.js')</script></head><body><p>Hi</p><script>1</script></body></html>"#;
+        let plain = without_scripts(html);
+        assert_eq!(
+            plain,
+            r#"<html><head><link rel="stylesheet" href="/pkg/a.css"></head><body><p>Hi</p></body></html>"#
+        );
+    }
+
+    #[test]
+    fn numbers_are_short_on_the_axes() {
+        assert_eq!(short(1_200_000.0), "1.2M");
+        assert_eq!(short(25_000.0), "25k");
+        assert_eq!(short(150.0), "150");
+        assert_eq!(short(2.5), "2.5");
+    }
+}
