@@ -37,6 +37,7 @@ async function sizes(response: Response) {
   return {
     url: new URL(response.url()).pathname,
     type: response.request().resourceType(),
+    sent_as: (await response.allHeaders())["content-encoding"] ?? "identity",
     raw: body.length,
     gzip: gzipSync(body, { level: 9 }).length,
     brotli: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,

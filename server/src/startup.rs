@@ -138,19 +138,23 @@ fn router(state: AppState, test_fixtures: bool) -> Router {
     let site_root = state.leptos.site_root.to_string();
     let pkg_dir = format!("{site_root}/{}", state.leptos.site_pkg_dir);
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+    // Pages and server functions learn who is signed in; files and probes never touch the database.
+    let app = Router::new()
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
-        .merge(fixture_routes)
-        .route_service("/favicon.svg", ServeFile::new(format!("{site_root}/favicon.svg")))
-        .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
         .leptos_routes_with_context(&state, routes, page_context(&state), {
             let leptos = state.leptos.clone();
             move || shell(leptos.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(&state), shell))
-        .layer(middleware::from_fn_with_state(state.server.clone(), resolve_session))
+        .layer(middleware::from_fn_with_state(state.server.clone(), resolve_session));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(fixture_routes)
+        .route_service("/favicon.svg", ServeFile::new(format!("{site_root}/favicon.svg")))
+        .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .merge(app)
         .layer(middleware::from_fn(redirect_to_locale))
         .layer(middleware::from_fn_with_state(state.origin.clone(), security::refuse_cross_site))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))

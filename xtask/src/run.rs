@@ -2,6 +2,7 @@
 
 use crate::net;
 use crate::pg;
+use crate::precompress::precompress;
 use crate::process;
 use crate::secret::stored_secret;
 use crate::tools::{self, Purpose};
@@ -58,6 +59,9 @@ pub fn build_release(ws: &Workspace) -> Result<bool> {
     let built = process::succeeds(cargo().args(["leptos", "build", "--release"]).current_dir(&ws.root))?;
     if built && !ws.leptos.server_binary.exists() {
         bail!("cargo leptos built no {} — check bin-package in the root Cargo.toml", ws.leptos.server_binary.display());
+    }
+    if built {
+        precompress(&ws.leptos.site_root.join(&ws.leptos.site_pkg_dir))?;
     }
     Ok(built)
 }

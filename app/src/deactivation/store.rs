@@ -129,6 +129,30 @@ pub mod sql {
              INSERT INTO tombstones (account_id, deleted_at) VALUES ($1, now())
          )
          INSERT INTO erasure_queue (account_id) VALUES ($1)";
+
+    /// [`super::impact`]: `$1` the account, `$2` the most rows a list shows. The open orders use
+    /// `orders_open_buyer_idx`, the refunds `refunds_order_id_idx`, the messages
+    /// `messages_author_id_idx`.
+    pub const IMPACT: &str = "SELECT
+            (SELECT coalesce(json_agg(o ORDER BY o.placed_at DESC, o.number DESC), '[]')
+               FROM (SELECT number, status::text AS status, total_minor, currency, placed_at FROM orders
+                      WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled')
+                      ORDER BY placed_at DESC, number DESC LIMIT $2) o),
+            (SELECT count(*) FROM orders WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled')),
+            (SELECT coalesce(json_agg(r ORDER BY r.requested_at DESC, r.order_number DESC), '[]')
+               FROM (SELECT o.number AS order_number, r.amount_minor, r.currency, r.requested_at
+                       FROM orders o JOIN refunds r ON r.order_id = o.id
+                      WHERE o.buyer_id = $1 AND r.status = 'pending'
+                      ORDER BY r.requested_at DESC, o.number DESC LIMIT $2) r),
+            (SELECT count(*) FROM orders o JOIN refunds r ON r.order_id = o.id
+              WHERE o.buyer_id = $1 AND r.status = 'pending'),
+            (SELECT count(*) FROM messages WHERE author_id = $1),
+            (SELECT json_build_object(
+                        'name', s.name,
+                        'listed_products', (SELECT count(*) FROM products p WHERE p.store_id = s.id AND p.listed),
+                        'open_sales', (SELECT count(*) FROM orders o
+                                        WHERE o.store_id = s.id AND o.status NOT IN ('completed', 'cancelled')))
+               FROM stores s WHERE s.owner_id = $1 AND s.closed_at IS NULL)";
 }
 
 /// Deletes the account for good, in one transaction: from its commit on, the account cannot
@@ -186,75 +210,25 @@ pub async fn deactivate_in(
 /// Lists on the deactivation page show at most this many rows; the totals count on.
 pub const IMPACT_LIST_LIMIT: i64 = 50;
 
-/// What [`deactivate`] would do to the account now.
+/// What [`deactivate`] would do to the account now, in one statement: one snapshot (the lists
+/// and their totals agree) and one round trip.
 pub async fn impact(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Impact> {
-    let mut conn = pool.acquire().await?;
-    // One snapshot, so the lists and their totals agree.
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
-
-    let open_orders: Vec<(i64, String, i64, String)> = sqlx::query_as(
-        "SELECT number, status::text, total_minor, currency FROM orders
-          WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled')
-          ORDER BY placed_at DESC, number DESC LIMIT $2",
-    )
-    .bind(account_id)
-    .bind(IMPACT_LIST_LIMIT)
-    .fetch_all(&mut *tx)
-    .await?;
-    let open_orders_total: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM orders WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled')",
-    )
-    .bind(account_id)
-    .fetch_one(&mut *tx)
-    .await?;
-
-    let pending_refunds: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT o.number, r.amount_minor, r.currency FROM orders o JOIN refunds r ON r.order_id = o.id
-          WHERE o.buyer_id = $1 AND r.status = 'pending'
-          ORDER BY r.requested_at DESC, o.number DESC LIMIT $2",
-    )
-    .bind(account_id)
-    .bind(IMPACT_LIST_LIMIT)
-    .fetch_all(&mut *tx)
-    .await?;
-    let pending_refunds_total: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM orders o JOIN refunds r ON r.order_id = o.id
-          WHERE o.buyer_id = $1 AND r.status = 'pending'",
-    )
-    .bind(account_id)
-    .fetch_one(&mut *tx)
-    .await?;
-
-    let messages: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE author_id = $1")
-        .bind(account_id)
-        .fetch_one(&mut *tx)
-        .await?;
-
-    let store: Option<(String, i64, i64)> = sqlx::query_as(
-        "SELECT s.name,
-                (SELECT count(*) FROM products p WHERE p.store_id = s.id AND p.listed),
-                (SELECT count(*) FROM orders o WHERE o.store_id = s.id AND o.status NOT IN ('completed', 'cancelled'))
-           FROM stores s WHERE s.owner_id = $1 AND s.closed_at IS NULL",
-    )
-    .bind(account_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    tx.commit().await?;
-
+    type Rows<T> = sqlx::types::Json<Vec<T>>;
+    let (open_orders, open_orders_total, pending_refunds, pending_refunds_total, messages, store): (
+        Rows<OpenOrder>,
+        i64,
+        Rows<PendingRefund>,
+        i64,
+        i64,
+        Option<sqlx::types::Json<StoreImpact>>,
+    ) = sqlx::query_as(sql::IMPACT).bind(account_id).bind(IMPACT_LIST_LIMIT).fetch_one(pool).await?;
     Ok(Impact {
-        open_orders: open_orders
-            .into_iter()
-            .map(|(number, status, total_minor, currency)| OpenOrder { number, status, total_minor, currency })
-            .collect(),
+        open_orders: open_orders.0,
         open_orders_total,
-        pending_refunds: pending_refunds
-            .into_iter()
-            .map(|(order_number, amount_minor, currency)| PendingRefund { order_number, amount_minor, currency })
-            .collect(),
+        pending_refunds: pending_refunds.0,
         pending_refunds_total,
         messages,
-        store: store.map(|(name, listed_products, open_sales)| StoreImpact { name, listed_products, open_sales }),
+        store: store.map(|store| store.0),
     })
 }
 

@@ -13,6 +13,8 @@ pub struct Resource {
     /// Playwright's resource type: document, script, stylesheet, fetch...
     #[serde(rename = "type")]
     pub kind: String,
+    /// The Content-Encoding the server chose for the browser.
+    pub sent_as: String,
     pub raw: u64,
     pub gzip: u64,
     pub brotli: u64,

@@ -303,10 +303,10 @@ fn markdown(f: &Figures) -> String {
     s.push_str(&summary_table(f));
 
     let _ = writeln!(s, "\n## 1. Bytes of a first visit to `/en/account/deactivate`\n");
-    let _ = writeln!(s, "Every response Chromium loaded (Playwright's own list, fresh context, signed in), compressed here with gzip -9 and brotli -q 11. The budget counts JS, WASM and CSS.\n");
-    let _ = writeln!(s, "| response | type | raw | gzip | brotli |\n| --- | --- | --- | --- | --- |");
+    let _ = writeln!(s, "Every response Chromium loaded (Playwright's own list, fresh context, signed in), compressed here with gzip -9 and brotli -q 11; \"sent as\" is the encoding the server chose for Chromium. The budget counts JS, WASM and CSS.\n");
+    let _ = writeln!(s, "| response | type | sent as | raw | gzip | brotli |\n| --- | --- | --- | --- | --- | --- |");
     for r in &f.resources {
-        let _ = writeln!(s, "| `{}` | {} | {} | {} | {} |", r.url, r.kind, r.raw, r.gzip, r.brotli);
+        let _ = writeln!(s, "| `{}` | {} | {} | {} | {} | {} |", r.url, r.kind, r.sent_as, r.raw, r.gzip, r.brotli);
     }
 
     let _ = writeln!(
