@@ -227,6 +227,10 @@ pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 's
 pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> sqlx::Result<Option<BatchReport>> {
     let batch_size = batch_size.max(1);
     let mut tx = pool.begin().await?;
+    // Every statement here walks one account's rows through its indexes. Statistics taken while
+    // the account still owned most of a table (a seller's million messages) would send the
+    // planner to whole-table scans instead, reading every row the earlier batches deleted.
+    sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
     let claimed: Option<(Uuid, String, i64, i64, Option<i64>)> = sqlx::query_as(
         "SELECT account_id, step, batches, rows_erased, messages_from FROM erasure_queue
           ORDER BY enqueued_at FOR UPDATE SKIP LOCKED LIMIT 1",
