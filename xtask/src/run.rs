@@ -55,8 +55,11 @@ fn check_free(addr: SocketAddr) -> Result<()> {
 }
 
 /// Builds the server binary and the wasm site, both optimised; false if the build failed.
+/// `--precompress` writes the `.br` and `.gz` copies that the server's `/pkg` service sends to
+/// browsers that accept them: without them the wasm goes over the wire uncompressed.
 pub fn build_release(ws: &Workspace) -> Result<bool> {
-    let built = process::succeeds(cargo().args(["leptos", "build", "--release"]).current_dir(&ws.root))?;
+    let built =
+        process::succeeds(cargo().args(["leptos", "build", "--release", "--precompress"]).current_dir(&ws.root))?;
     if built && !ws.leptos.server_binary.exists() {
         bail!("cargo leptos built no {} — check bin-package in the root Cargo.toml", ws.leptos.server_binary.display());
     }
