@@ -7,7 +7,6 @@ mod bench;
 mod huge;
 mod net;
 mod pg;
-mod precompress;
 mod process;
 mod run;
 mod secret;

@@ -2,7 +2,6 @@
 
 use crate::net;
 use crate::pg;
-use crate::precompress::precompress;
 use crate::process;
 use crate::secret::stored_secret;
 use crate::tools::{self, Purpose};
@@ -62,9 +61,6 @@ pub fn build_release(ws: &Workspace) -> Result<bool> {
         process::succeeds(cargo().args(["leptos", "build", "--release", "--precompress"]).current_dir(&ws.root))?;
     if built && !ws.leptos.server_binary.exists() {
         bail!("cargo leptos built no {} — check bin-package in the root Cargo.toml", ws.leptos.server_binary.display());
-    }
-    if built {
-        precompress(&ws.leptos.site_root.join(&ws.leptos.site_pkg_dir))?;
     }
     Ok(built)
 }

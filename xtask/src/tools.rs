@@ -29,7 +29,6 @@ pub fn prepare(ws: &Workspace, purpose: Purpose) -> Result<()> {
     ensure_cargo_leptos()?;
     ensure_wasm_bindgen(ws)?;
     ensure_sass_and_wasm_opt(ws)?;
-    ensure_brotli()?;
     if matches!(purpose, Purpose::Test | Purpose::Bench) {
         ensure_chromium()?;
         ensure_playwright_packages(ws)?;
@@ -170,13 +169,6 @@ fn ensure_oha() -> Result<()> {
         cargo().args(["install", "oha", "--locked", "--version", OHA_VERSION]).stdin(Stdio::null()),
         "read cargo's message above; crates.io must be reachable",
     )
-}
-
-fn ensure_brotli() -> Result<()> {
-    if process::probe(Command::new("brotli").arg("--version")).is_some() {
-        return Ok(());
-    }
-    apt_install("brotli", "the build stores brotli copies of the site's files for the server to send")
 }
 
 fn ensure_nginx() -> Result<()> {
