@@ -266,18 +266,16 @@ fn pinned(cmd: Command) -> Command {
 /// Puts PostgreSQL (the postmaster, so every backend it starts from now on, and the running
 /// ones) on the served core beside the server.
 fn pin_database(psql: &Psql) -> Result<()> {
-    let backend: u32 = psql.run("SELECT pg_backend_pid();", &[])?.trim().parse()?;
-    let stat = std::fs::read_to_string(format!("/proc/{backend}/stat"))?;
-    let postmaster = stat
-        .rsplit(')')
-        .next()
-        .and_then(|rest| rest.split_whitespace().nth(1))
-        .ok_or_else(|| anyhow!("cannot read the parent of PostgreSQL backend {backend}"))?;
+    let data_dir = psql.run("SHOW data_directory;", &[])?;
+    let pid_file = std::path::Path::new(data_dir.trim()).join("postmaster.pid");
+    let postmaster = std::fs::read_to_string(&pid_file)
+        .map_err(|e| anyhow!("cannot read {}: {e} — the benchmark needs a local PostgreSQL", pid_file.display()))?;
+    let postmaster = postmaster.lines().next().unwrap_or_default().trim().to_owned();
     process::run(
-        Command::new("taskset").args(["-a", "-p", "-c", load::SERVED_CORE, postmaster]).stdout(Stdio::null()),
+        Command::new("taskset").args(["-a", "-p", "-c", load::SERVED_CORE, &postmaster]).stdout(Stdio::null()),
         "install util-linux (taskset)",
     )?;
-    let children = process::output(Command::new("pgrep").args(["-P", postmaster]), "install procps (pgrep)")?;
+    let children = process::output(Command::new("pgrep").args(["-P", &postmaster]), "install procps (pgrep)")?;
     for child in children.split_whitespace() {
         let _ = process::captured(Command::new("taskset").args(["-a", "-p", "-c", load::SERVED_CORE, child]));
     }
