@@ -14,6 +14,15 @@ pub const PAGE_SIZE: i64 = 10;
 /// Counts shown on the overview stop here ("9999+").
 pub const COUNT_CAP: i64 = 9999;
 
+/// A count taken up to `COUNT_CAP + 1`, as shown: "9999+" once past the cap.
+pub fn capped(count: i64) -> String {
+    if count > COUNT_CAP {
+        format!("{COUNT_CAP}+")
+    } else {
+        count.to_string()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     pub name: String,
@@ -169,4 +178,16 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
     }
     .await
     .map_err(with_status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_past_the_cap_show_as_the_cap_and_a_plus() {
+        assert_eq!(capped(0), "0");
+        assert_eq!(capped(COUNT_CAP), "9999");
+        assert_eq!(capped(COUNT_CAP + 1), "9999+");
+    }
 }

@@ -36,7 +36,7 @@ pub struct Impact {
     /// adds a refund for each.
     pub pending_refunds: Vec<PendingRefund>,
     pub pending_refunds_total: i64,
-    /// Messages the person wrote: all erased.
+    /// Messages the person wrote (all erased), counted up to [`crate::account::COUNT_CAP`] + 1.
     pub messages: i64,
     /// The person's store, if a seller: closed and unlisted.
     pub store: Option<StoreImpact>,

@@ -130,7 +130,8 @@ pub mod sql {
          )
          INSERT INTO erasure_queue (account_id) VALUES ($1)";
 
-    /// [`super::impact`]: `$1` the account, `$2` the most rows a list shows. The open orders use
+    /// [`super::impact`]: `$1` the account, `$2` the most rows a list shows, `$3` the most
+    /// messages counted (a seller may have millions). The open orders use
     /// `orders_open_buyer_idx`, the refunds `refunds_order_id_idx`, the messages
     /// `messages_author_id_idx`.
     pub const IMPACT: &str = "SELECT
@@ -146,7 +147,7 @@ pub mod sql {
                       ORDER BY r.requested_at DESC, o.number DESC LIMIT $2) r),
             (SELECT count(*) FROM orders o JOIN refunds r ON r.order_id = o.id
               WHERE o.buyer_id = $1 AND r.status = 'pending'),
-            (SELECT count(*) FROM messages WHERE author_id = $1),
+            (SELECT count(*) FROM (SELECT 1 FROM messages WHERE author_id = $1 LIMIT $3) m),
             (SELECT json_build_object(
                         'name', s.name,
                         'listed_products', (SELECT count(*) FROM products p WHERE p.store_id = s.id AND p.listed),
@@ -221,7 +222,12 @@ pub async fn impact(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Impact> {
         i64,
         i64,
         Option<sqlx::types::Json<StoreImpact>>,
-    ) = sqlx::query_as(sql::IMPACT).bind(account_id).bind(IMPACT_LIST_LIMIT).fetch_one(pool).await?;
+    ) = sqlx::query_as(sql::IMPACT)
+        .bind(account_id)
+        .bind(IMPACT_LIST_LIMIT)
+        .bind(crate::account::COUNT_CAP + 1)
+        .fetch_one(pool)
+        .await?;
     Ok(Impact {
         open_orders: open_orders.0,
         open_orders_total,

@@ -2,7 +2,7 @@
 //! The browser checks the form with the same rules the server applies (`domain::deactivation`).
 
 use crate::{
-    account::OrderStatus,
+    account::{capped, OrderStatus},
     components::form::{answer_problems, field_id, problem_at, ErrorSummary, LoadError, TextField},
     deactivation::{load_deactivation_state, ConfirmPassword, DeactivateAccount, DeactivationState, Impact},
     domain::{
@@ -144,7 +144,7 @@ fn ImpactSummary(impact: Impact) -> impl IntoView {
                 .into_any()
             }}
             <h3>{move || t.get().nav_messages}</h3>
-            <p>{move || fill(t.get().impact_messages.select(messages), &[("count", &messages)])}</p>
+            <p>{move || fill(t.get().impact_messages.select(messages), &[("count", &capped(messages))])}</p>
             {store.map(|store| view! {
                 <h3>{move || t.get().impact_store}</h3>
                 <p>{move || fill(t.get().impact_store_line.select(store.listed_products), &[

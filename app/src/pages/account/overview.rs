@@ -1,5 +1,5 @@
 use crate::{
-    account::{account_overview, COUNT_CAP},
+    account::{account_overview, capped},
     components::form::LoadError,
     format,
     i18n::{country_name, fill, use_locale, use_messages},
@@ -7,15 +7,6 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-
-/// A capped count as shown: "9999+" once past the cap.
-pub fn capped(count: i64) -> String {
-    if count > COUNT_CAP {
-        format!("{COUNT_CAP}+")
-    } else {
-        count.to_string()
-    }
-}
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
