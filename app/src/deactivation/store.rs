@@ -10,7 +10,7 @@
 
 use super::{Impact, OpenOrder, PendingRefund, StoreImpact};
 use crate::domain::deactivation::Feedback;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{types::Json, PgConnection, PgPool};
 use std::fmt;
 use uuid::Uuid;
 
@@ -138,22 +138,23 @@ pub mod sql {
             (SELECT coalesce(json_agg(o ORDER BY o.placed_at DESC, o.number DESC), '[]')
                FROM (SELECT number, status::text AS status, total_minor, currency, placed_at FROM orders
                       WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled')
-                      ORDER BY placed_at DESC, number DESC LIMIT $2) o),
-            (SELECT count(*) FROM orders WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled')),
+                      ORDER BY placed_at DESC, number DESC LIMIT $2) o) AS open_orders,
+            (SELECT count(*) FROM orders WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled'))
+                AS open_orders_total,
             (SELECT coalesce(json_agg(r ORDER BY r.requested_at DESC, r.order_number DESC), '[]')
                FROM (SELECT o.number AS order_number, r.amount_minor, r.currency, r.requested_at
                        FROM orders o JOIN refunds r ON r.order_id = o.id
                       WHERE o.buyer_id = $1 AND r.status = 'pending'
-                      ORDER BY r.requested_at DESC, o.number DESC LIMIT $2) r),
+                      ORDER BY r.requested_at DESC, o.number DESC LIMIT $2) r) AS pending_refunds,
             (SELECT count(*) FROM orders o JOIN refunds r ON r.order_id = o.id
-              WHERE o.buyer_id = $1 AND r.status = 'pending'),
-            (SELECT count(*) FROM (SELECT 1 FROM messages WHERE author_id = $1 LIMIT $3) m),
+              WHERE o.buyer_id = $1 AND r.status = 'pending') AS pending_refunds_total,
+            (SELECT count(*) FROM (SELECT 1 FROM messages WHERE author_id = $1 LIMIT $3) m) AS messages,
             (SELECT json_build_object(
                         'name', s.name,
                         'listed_products', (SELECT count(*) FROM products p WHERE p.store_id = s.id AND p.listed),
                         'open_sales', (SELECT count(*) FROM orders o
                                         WHERE o.store_id = s.id AND o.status NOT IN ('completed', 'cancelled')))
-               FROM stores s WHERE s.owner_id = $1 AND s.closed_at IS NULL)";
+               FROM stores s WHERE s.owner_id = $1 AND s.closed_at IS NULL) AS store";
 }
 
 /// Deletes the account for good, in one transaction: from its commit on, the account cannot
@@ -214,28 +215,31 @@ pub const IMPACT_LIST_LIMIT: i64 = 50;
 /// What [`deactivate`] would do to the account now, in one statement: one snapshot (the lists
 /// and their totals agree) and one round trip.
 pub async fn impact(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Impact> {
-    type Rows<T> = sqlx::types::Json<Vec<T>>;
-    let (open_orders, open_orders_total, pending_refunds, pending_refunds_total, messages, store): (
-        Rows<OpenOrder>,
-        i64,
-        Rows<PendingRefund>,
-        i64,
-        i64,
-        Option<sqlx::types::Json<StoreImpact>>,
-    ) = sqlx::query_as(sql::IMPACT)
+    let row: ImpactRow = sqlx::query_as(sql::IMPACT)
         .bind(account_id)
         .bind(IMPACT_LIST_LIMIT)
         .bind(crate::account::COUNT_CAP + 1)
         .fetch_one(pool)
         .await?;
     Ok(Impact {
-        open_orders: open_orders.0,
-        open_orders_total,
-        pending_refunds: pending_refunds.0,
-        pending_refunds_total,
-        messages,
-        store: store.map(|store| store.0),
+        open_orders: row.open_orders.0,
+        open_orders_total: row.open_orders_total,
+        pending_refunds: row.pending_refunds.0,
+        pending_refunds_total: row.pending_refunds_total,
+        messages: row.messages,
+        store: row.store.map(|store| store.0),
     })
+}
+
+/// The one row of [`sql::IMPACT`]: the lists come as JSON arrays.
+#[derive(sqlx::FromRow)]
+struct ImpactRow {
+    open_orders: Json<Vec<OpenOrder>>,
+    open_orders_total: i64,
+    pending_refunds: Json<Vec<PendingRefund>>,
+    pending_refunds_total: i64,
+    messages: i64,
+    store: Option<Json<StoreImpact>>,
 }
 
 #[cfg(test)]
