@@ -70,6 +70,36 @@ async fn each_batch_does_a_bounded_chunk_and_records_its_progress_step_by_step()
 }
 
 #[tokio::test]
+async fn a_message_written_during_the_erasure_is_erased_too_before_the_account_row_goes() {
+    // Arrange: the erasure has done every step but the last
+    let (pool, _) = fresh_database().await;
+    let (person, _) = seed(&pool, None, Shape { messages: 10, history: 3, store: true }).await;
+    deactivate(&pool, person.id, &person.digest(), &feedback()).await.unwrap();
+    while erase_one_batch(&pool, 100).await.unwrap().expect("queued").next_step != Some(Step::Account) {}
+
+    // Act: a message racing the deletion lands now, then the eraser goes on to the end
+    sqlx::query(
+        "INSERT INTO messages (conversation_id, author_id, body)
+         SELECT id, $1, 'Sent just as the account was deleted' FROM conversations LIMIT 1",
+    )
+    .bind(person.id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut reports = Vec::new();
+    while let Some(report) = erase_one_batch(&pool, 100).await.unwrap() {
+        reports.push(report);
+        assert!(reports.len() < 50, "the erasure does not end: {reports:?}");
+    }
+
+    // Assert: the last step found the message, the eraser went round again, and nothing is left
+    assert_eq!((reports[0].step, reports[0].next_step), (Step::Account, Some(Step::Messages)), "{reports:?}");
+    assert!(reports.last().unwrap().finished());
+    assert_eq!(count(&pool, "SELECT count(*) FROM accounts WHERE id = $1", person.id).await, 0);
+    assert!(traces_of(&pool, &person).await.is_empty());
+}
+
+#[tokio::test]
 async fn an_account_being_erased_by_another_process_is_skipped_not_waited_for() {
     // Arrange: two queued accounts; another process is in the middle of a batch of the first
     let (pool, _) = fresh_database().await;
