@@ -395,7 +395,7 @@ fn markdown(f: &Figures) -> String {
         s,
         "\n## 5. Other users during an erasure\n\nTwo other signed-in users over HTTP, open loop at {} requests/s each \
          (oha on core 1): a page view (`GET /en/account/orders`) and a write (`POST /api/update_profile`), first with \
-         nothing else running, then while a third huge account is erased by batches.{}\n",
+         nothing else running, then while a third huge account, twice the size, is erased by batches.{}\n",
         f.plan.other_users_rate,
         if f.erasure_outlasted_load { "" } else { " **The erasure ended before the load did: part of the second run was idle.**" }
     );
