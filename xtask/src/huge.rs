@@ -118,7 +118,7 @@ pub struct Psql {
 
 impl Psql {
     pub fn new(url: &str) -> Result<Psql> {
-        Ok(Psql { bin: find_psql()?, url: url.to_owned() })
+        Ok(Psql { bin: pg::find_psql()?, url: url.to_owned() })
     }
 
     /// Runs `script` (`:'name'` / `:name` take `vars`) and returns its unaligned output.
@@ -152,29 +152,6 @@ impl Psql {
         }
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     }
-}
-
-/// psql of the newest PostgreSQL under /usr/lib/postgresql (as pg.rs picks its cluster), else PATH.
-fn find_psql() -> Result<PathBuf> {
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let version: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let psql = entry.path().join("bin/psql");
-            psql.exists().then_some((version, psql))
-        })
-        .collect();
-    found.sort();
-    if let Some((_, psql)) = found.pop() {
-        return Ok(psql);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("psql"))
-        .find(|p| p.is_file())
-        .ok_or_else(|| anyhow!("psql is not installed — install postgresql-client, or run `cargo xtask run` once"))
 }
 
 /// The ids of a made account.

@@ -116,7 +116,7 @@ fn with_database(url: &str, name: &str) -> Result<String> {
 }
 
 /// psql for a server we did not start: next to the server binaries, on PATH, or installed.
-fn find_psql() -> Result<PathBuf> {
+pub fn find_psql() -> Result<PathBuf> {
     if let Some(bins) = Binaries::find(None).filter(|bins| bins.tool("psql").exists()) {
         return Ok(bins.tool("psql"));
     }

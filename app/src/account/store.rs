@@ -31,65 +31,57 @@ pub async fn overview(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Overview>
     Ok(Overview { profile: profile_of(profile), orders, messages })
 }
 
-/// `PAGE_SIZE` rows of page `page` (from 1), fetching one more to know if a next page exists.
-fn into_page<T>(mut rows: Vec<T>, page: i64) -> Page<T> {
+/// Page `page` (from 1) of `sql`, whose `$1` is the account and `$2`/`$3` the LIMIT and OFFSET:
+/// one row more than a page is fetched to know whether a next page exists; `row` turns each
+/// fetched row into what the page shows.
+async fn fetch_page<R, T>(
+    pool: &PgPool,
+    sql: &'static str,
+    account_id: Uuid,
+    page: i64,
+    row: impl FnMut(R) -> T,
+) -> sqlx::Result<Page<T>>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let mut rows: Vec<R> =
+        sqlx::query_as(sql).bind(account_id).bind(PAGE_SIZE + 1).bind((page - 1) * PAGE_SIZE).fetch_all(pool).await?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
-    Page { rows, number: page, has_next }
+    Ok(Page { rows: rows.into_iter().map(row).collect(), number: page, has_next })
 }
 
 pub async fn orders(pool: &PgPool, account_id: Uuid, page: i64) -> sqlx::Result<Page<OrderRow>> {
-    let rows: Vec<(i64, String, String, i64, String, String)> = sqlx::query_as(
-        "SELECT o.number, s.name, o.status::text, o.total_minor, o.currency::text,
-                to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
-           FROM orders o JOIN stores s ON s.id = o.store_id
-          WHERE o.buyer_id = $1
-          ORDER BY o.placed_at DESC, o.number DESC
-          LIMIT $2 OFFSET $3",
-    )
-    .bind(account_id)
-    .bind(PAGE_SIZE + 1)
-    .bind((page - 1) * PAGE_SIZE)
-    .fetch_all(pool)
-    .await?;
-    let rows = rows
-        .into_iter()
-        .map(|(number, store, status, total_minor, currency, placed_on)| OrderRow {
-            number,
-            store,
-            status: OrderStatus::from_code(&status),
-            total_minor,
-            currency,
-            placed_on,
-        })
-        .collect();
-    Ok(into_page(rows, page))
+    let sql = "SELECT o.number, s.name, o.status::text, o.total_minor, o.currency::text,
+                      to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+                 FROM orders o JOIN stores s ON s.id = o.store_id
+                WHERE o.buyer_id = $1
+                ORDER BY o.placed_at DESC, o.number DESC
+                LIMIT $2 OFFSET $3";
+    fetch_page(pool, sql, account_id, page, |row: (i64, String, String, i64, String, String)| {
+        let (number, store, status, total_minor, currency, placed_on) = row;
+        OrderRow { number, store, status: OrderStatus::from_code(&status), total_minor, currency, placed_on }
+    })
+    .await
 }
 
 /// The messages of every conversation the person is in, as buyer or as the store's owner.
 pub async fn messages(pool: &PgPool, account_id: Uuid, page: i64) -> sqlx::Result<Page<MessageRow>> {
-    let rows: Vec<(String, String, bool, String, String)> = sqlx::query_as(
-        "SELECT c.subject,
-                CASE WHEN c.buyer_id = $1 THEN s.name ELSE coalesce(b.name, '') END,
-                m.author_id = $1, m.body, to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
-           FROM conversations c
-           JOIN stores s ON s.id = c.store_id
-           LEFT JOIN accounts b ON b.id = c.buyer_id AND b.deleted_at IS NULL
-           JOIN messages m ON m.conversation_id = c.id
-          WHERE c.buyer_id = $1 OR s.owner_id = $1
-          ORDER BY m.sent_at DESC, m.id DESC
-          LIMIT $2 OFFSET $3",
-    )
-    .bind(account_id)
-    .bind(PAGE_SIZE + 1)
-    .bind((page - 1) * PAGE_SIZE)
-    .fetch_all(pool)
-    .await?;
-    let rows = rows
-        .into_iter()
-        .map(|(subject, with, from_me, body, sent_on)| MessageRow { subject, with, from_me, body, sent_on })
-        .collect();
-    Ok(into_page(rows, page))
+    let sql = "SELECT c.subject,
+                      CASE WHEN c.buyer_id = $1 THEN s.name ELSE coalesce(b.name, '') END,
+                      m.author_id = $1, m.body, to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+                 FROM conversations c
+                 JOIN stores s ON s.id = c.store_id
+                 LEFT JOIN accounts b ON b.id = c.buyer_id AND b.deleted_at IS NULL
+                 JOIN messages m ON m.conversation_id = c.id
+                WHERE c.buyer_id = $1 OR s.owner_id = $1
+                ORDER BY m.sent_at DESC, m.id DESC
+                LIMIT $2 OFFSET $3";
+    fetch_page(pool, sql, account_id, page, |row: (String, String, bool, String, String)| {
+        let (subject, with, from_me, body, sent_on) = row;
+        MessageRow { subject, with, from_me, body, sent_on }
+    })
+    .await
 }
 
 pub async fn update_profile(

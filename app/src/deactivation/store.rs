@@ -88,29 +88,31 @@ pub mod sql {
     /// Failed attempts counted against the account (by id) or its address (by digest).
     pub const FORGET_RATE_LIMITS: &str = "DELETE FROM rate_limit_hits WHERE key = ANY($1)";
 
-    /// Cancels the person's open purchases; the paid and shipped ones first get a pending refund
-    /// of their total to the original payment. Uses `orders_open_buyer_idx`: only open orders.
-    pub const CANCEL_OPEN_PURCHASES: &str = "WITH open AS (
-             SELECT id, status, total_minor, currency FROM orders
-              WHERE buyer_id = $1 AND status NOT IN ('completed', 'cancelled')
-                FOR UPDATE
-         ), refunded AS (
-             INSERT INTO refunds (order_id, amount_minor, currency)
-             SELECT id, total_minor, currency FROM open WHERE status IN ('paid', 'shipped') AND total_minor > 0
-         )
-         UPDATE orders o SET status = 'cancelled' FROM open WHERE o.id = open.id";
+    /// Cancels the open orders whose `$column` is `$1`; the paid and shipped ones first get a
+    /// pending refund of their total to the original payment.
+    macro_rules! cancel_open_orders {
+        ($column:literal) => {
+            concat!(
+                "WITH open AS (
+                     SELECT id, status, total_minor, currency FROM orders
+                      WHERE ",
+                $column,
+                " = $1 AND status NOT IN ('completed', 'cancelled')
+                        FOR UPDATE
+                 ), refunded AS (
+                     INSERT INTO refunds (order_id, amount_minor, currency)
+                     SELECT id, total_minor, currency FROM open WHERE status IN ('paid', 'shipped') AND total_minor > 0
+                 )
+                 UPDATE orders o SET status = 'cancelled' FROM open WHERE o.id = open.id"
+            )
+        };
+    }
 
-    /// The same for the open sales of the person's store, refunded to their buyers. Uses
-    /// `orders_open_store_idx`.
-    pub const CANCEL_OPEN_SALES: &str = "WITH open AS (
-             SELECT id, status, total_minor, currency FROM orders
-              WHERE store_id = $1 AND status NOT IN ('completed', 'cancelled')
-                FOR UPDATE
-         ), refunded AS (
-             INSERT INTO refunds (order_id, amount_minor, currency)
-             SELECT id, total_minor, currency FROM open WHERE status IN ('paid', 'shipped') AND total_minor > 0
-         )
-         UPDATE orders o SET status = 'cancelled' FROM open WHERE o.id = open.id";
+    /// The person's open purchases. Uses `orders_open_buyer_idx`: only open orders.
+    pub const CANCEL_OPEN_PURCHASES: &str = cancel_open_orders!("buyer_id");
+
+    /// The open sales of the person's store, refunded to their buyers. Uses `orders_open_store_idx`.
+    pub const CANCEL_OPEN_SALES: &str = cancel_open_orders!("store_id");
 
     /// Closes the person's store (if a seller) and blanks its name, which often holds theirs.
     pub const CLOSE_STORE: &str = "UPDATE stores SET closed_at = coalesce(closed_at, now()), name = ''

@@ -428,6 +428,8 @@ fn markdown(f: &Figures) -> String {
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 320.0;
 const MARGIN: f64 = 56.0;
+/// The plotting area inside the axes: left, bottom, right, top.
+const FRAME: (f64, f64, f64, f64) = (MARGIN, HEIGHT - MARGIN / 1.5, WIDTH - 16.0, 32.0);
 
 fn svg_frame(title: &str, x_label: &str, y_label: &str, x_max: f64, y_max: f64, body: &str) -> String {
     let mut s = format!(
@@ -436,7 +438,7 @@ fn svg_frame(title: &str, x_label: &str, y_label: &str, x_max: f64, y_max: f64, 
          <text x=\"{}\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">{title}</text>\n",
         WIDTH / 2.0
     );
-    let (x0, y0, x1, y1) = (MARGIN, HEIGHT - MARGIN / 1.5, WIDTH - 16.0, 32.0);
+    let (x0, y0, x1, y1) = FRAME;
     let _ = writeln!(s, "<path d=\"M{x0} {y1} V{y0} H{x1}\" stroke=\"black\" fill=\"none\"/>");
     for i in 0..=4 {
         let fraction = f64::from(i) / 4.0;
@@ -471,7 +473,7 @@ fn svg_frame(title: &str, x_label: &str, y_label: &str, x_max: f64, y_max: f64, 
 
 /// Maps data coordinates into the frame of [`svg_frame`].
 fn plot_point(x: f64, y: f64, x_max: f64, y_max: f64) -> (f64, f64) {
-    let (x0, y0, x1, y1) = (MARGIN, HEIGHT - MARGIN / 1.5, WIDTH - 16.0, 32.0);
+    let (x0, y0, x1, y1) = FRAME;
     (x0 + ratio(x, x_max).min(1.0) * (x1 - x0), y0 - ratio(y, y_max).min(1.0) * (y0 - y1))
 }
 
