@@ -5,7 +5,7 @@
 //! may have a million messages) goes here, one short transaction per batch, so no batch holds
 //! locks for long or stalls other users:
 //!
-//! 1. `messages`: the messages they wrote, deleted in `(author_id, id)` key order;
+//! 1. `messages`: the messages they wrote, in the order of `messages_author_id_idx`;
 //! 2. `orders`: their purchases lose the buyer and the shipping snapshot (the seller keeps its record);
 //! 3. `conversations`: those they started as a buyer lose the buyer (the store keeps its messages);
 //! 4. `product_links`: sales records of their store stop pointing at its products (titles stay);
@@ -125,9 +125,19 @@ impl Step {
     }
 
     /// The statement of a step that works through the person's rows in chunks: `$1` the
-    /// account, `$2` the chunk's size. The other steps are written out in [`run_step`].
-    fn chunk_sql(self) -> &'static str {
+    /// account, `$2` the chunk's size. The other steps are written out in [`run_step`] (and
+    /// panic here). Public for the tests that `EXPLAIN` them.
+    pub fn chunk_sql(self) -> &'static str {
         match self {
+            // Each scan passes the index entries of the rows earlier batches deleted, and marks
+            // them dead (cheap: they are posting lists, see migration 0006); then the chunk goes
+            // by its rows' addresses, which the same statement's snapshot found holding this
+            // person's messages (a row moved since would no longer match its address). No
+            // `author_id` beside the addresses: the planner would scan the whole person for it.
+            Step::Messages => {
+                "DELETE FROM messages
+                  WHERE ctid = ANY(ARRAY(SELECT ctid FROM messages WHERE author_id = $1 LIMIT $2))"
+            }
             Step::Orders => {
                 "UPDATE orders
                     SET buyer_id = NULL, ship_to_name = NULL, ship_to_address = NULL, ship_to_phone = NULL
@@ -152,7 +162,7 @@ impl Step {
                 "DELETE FROM addresses
                   WHERE account_id = $1 AND id = ANY(ARRAY(SELECT id FROM addresses WHERE account_id = $1 LIMIT $2))"
             }
-            Step::Messages | Step::Products | Step::Store | Step::Account => {
+            Step::Products | Step::Store | Step::Account => {
                 unreachable!("the {} step has statements of its own", self.code())
             }
         }
@@ -231,13 +241,13 @@ pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> sqlx::Result<Opt
     // the account still owned most of a table (a seller's million messages) would send the
     // planner to whole-table scans instead, reading every row the earlier batches deleted.
     sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-    let claimed: Option<(Uuid, String, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT account_id, step, batches, rows_erased, messages_from FROM erasure_queue
+    let claimed: Option<(Uuid, String, i64, i64)> = sqlx::query_as(
+        "SELECT account_id, step, batches, rows_erased FROM erasure_queue
           ORDER BY enqueued_at FOR UPDATE SKIP LOCKED LIMIT 1",
     )
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((account_id, step_code, batches, rows_erased, messages_from)) = claimed else {
+    let Some((account_id, step_code, batches, rows_erased)) = claimed else {
         return Ok(None);
     };
 
@@ -265,24 +275,22 @@ pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> sqlx::Result<Opt
         tracing::warn!(%account_id, step = step_code, "unknown erasure step: starting the account over");
         Step::Messages
     });
-    let outcome = run_step(&mut tx, account_id, step, step.chunk(batch_size), messages_from).await?;
+    let outcome = run_step(&mut tx, account_id, step, step.chunk(batch_size)).await?;
     let batches = batches + 1;
     let rows_erased = rows_erased + outcome.rows as i64;
     match outcome.next {
         Next::Finished => {
             sqlx::query("DELETE FROM erasure_queue WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
         }
-        Next::Step(next, messages_from) => {
+        Next::Step(next) => {
             sqlx::query(
-                "UPDATE erasure_queue
-                    SET step = $2, batches = $3, rows_erased = $4, messages_from = $5, updated_at = now()
+                "UPDATE erasure_queue SET step = $2, batches = $3, rows_erased = $4, updated_at = now()
                   WHERE account_id = $1",
             )
             .bind(account_id)
             .bind(next.code())
             .bind(batches)
             .bind(rows_erased)
-            .bind(messages_from)
             .execute(&mut *tx)
             .await?;
         }
@@ -291,7 +299,7 @@ pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> sqlx::Result<Opt
 
     let next_step = match outcome.next {
         Next::Finished => None,
-        Next::Step(next, _) => Some(next),
+        Next::Step(next) => Some(next),
     };
     match next_step {
         None => tracing::info!(%account_id, batches, rows_erased, "erasure finished"),
@@ -307,8 +315,8 @@ pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> sqlx::Result<Opt
 }
 
 enum Next {
-    /// Go on with this step (and this message cursor) in the next batch.
-    Step(Step, Option<i64>),
+    /// Go on with this step in the next batch.
+    Step(Step),
     Finished,
 }
 
@@ -318,44 +326,14 @@ struct Outcome {
 }
 
 /// One chunk of `step`; a short chunk means the step is done.
-async fn run_step(
-    conn: &mut PgConnection,
-    account_id: Uuid,
-    step: Step,
-    limit: i64,
-    messages_from: Option<i64>,
-) -> sqlx::Result<Outcome> {
-    let advance_if_short = |rows: u64, cursor: Option<i64>| Outcome {
-        rows,
-        next: if rows < limit as u64 { Next::Step(step.next(), None) } else { Next::Step(step, cursor) },
-    };
+async fn run_step(conn: &mut PgConnection, account_id: Uuid, step: Step, limit: i64) -> sqlx::Result<Outcome> {
+    let advance_if_short =
+        |rows: u64| Outcome { rows, next: Next::Step(if rows < limit as u64 { step.next() } else { step }) };
     match step {
-        Step::Messages => {
-            // The scan starts at the previous batch's first message, so it passes that batch's
-            // deleted rows once and marks their index entries dead: later scans, the final
-            // leftovers check and the foreign key check of the account's DELETE skip them
-            // instead of visiting a million dead rows.
-            let (rows, first): (i64, Option<i64>) = sqlx::query_as(
-                "WITH gone AS (
-                     DELETE FROM messages
-                      WHERE author_id = $1
-                        AND id = ANY(ARRAY(SELECT id FROM messages WHERE author_id = $1 AND id >= $2
-                                            ORDER BY author_id, id LIMIT $3))
-                  RETURNING id
-                 )
-                 SELECT count(*), min(id) FROM gone",
-            )
-            .bind(account_id)
-            .bind(messages_from.unwrap_or(i64::MIN))
-            .bind(limit)
-            .fetch_one(&mut *conn)
-            .await?;
-            Ok(advance_if_short(rows as u64, first.or(messages_from)))
-        }
-        Step::Orders | Step::Conversations | Step::ProductLinks | Step::Addresses => {
+        Step::Messages | Step::Orders | Step::Conversations | Step::ProductLinks | Step::Addresses => {
             let rows =
                 sqlx::query(step.chunk_sql()).bind(account_id).bind(limit).execute(&mut *conn).await?.rows_affected();
-            Ok(advance_if_short(rows, None))
+            Ok(advance_if_short(rows))
         }
         Step::Products => {
             let doomed: Vec<Uuid> = sqlx::query_scalar(
@@ -374,7 +352,7 @@ async fn run_step(
                     .await?;
                 sqlx::query("DELETE FROM products WHERE id = ANY($1)").bind(&doomed).execute(&mut *conn).await?;
             }
-            Ok(advance_if_short(doomed.len() as u64, None))
+            Ok(advance_if_short(doomed.len() as u64))
         }
         Step::Store => {
             let rows = sqlx::query(
@@ -385,7 +363,7 @@ async fn run_step(
             .execute(&mut *conn)
             .await?
             .rows_affected();
-            Ok(Outcome { rows, next: Next::Step(Step::Account, None) })
+            Ok(Outcome { rows, next: Next::Step(Step::Account) })
         }
         Step::Account => {
             // A sign-in that checked the password just before the deletion may have left a
@@ -412,7 +390,7 @@ async fn run_step(
                 Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => {
                     savepoint.rollback().await?;
                     tracing::warn!(%account_id, "rows were added during the erasure: erasing them too");
-                    Ok(Outcome { rows: sessions, next: Next::Step(Step::Messages, None) })
+                    Ok(Outcome { rows: sessions, next: Next::Step(Step::Messages) })
                 }
                 Err(error) => Err(error),
             }
