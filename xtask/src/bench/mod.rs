@@ -127,10 +127,11 @@ struct Accounts {
     viewer: String,
     writer: String,
     tiny: Vec<String>,
-    /// Timed and erased by batches; erased in one transaction; erased while others use the site.
+    /// Timed and erased by batches; erased in one transaction; erased while others use the site,
+    /// one per round.
     huge_batches: String,
     huge_one_transaction: String,
-    huge_during_load: String,
+    huge_during_load: Vec<String>,
 }
 
 fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Figures> {
@@ -206,8 +207,8 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
     }
 
     println!(
-        "\n==> 5. other users: a page view and a write at {} requests/s each, idle then during an erasure",
-        plan.other_users_rate
+        "\n==> 5. other users: a page view and a write at {} requests/s each, idle then during an erasure, {} rounds",
+        plan.other_users_rate, plan.rounds
     );
     let viewer = session(&accounts.viewer)?;
     let writer = session(&accounts.writer)?;
@@ -221,15 +222,27 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
     // The load must end before the erasure does: it runs for most of the time the account of half
     // the size took alone.
     let during_time = plan.load_time.min(erasure_time.mul_f64(1.6)).max(Duration::from_secs(1));
-    let idle = other_users(plan, &view, &write, during_time)?;
-    driver.deactivate(0, std::slice::from_ref(&accounts.huge_during_load))?;
-    settle(&psql)?;
-    let erasure = driver.start_erasure(BATCH_SIZE)?;
-    let load_started = Instant::now();
-    let during = other_users(plan, &view, &write, during_time)?;
-    let load_ended_ms = load_started.elapsed().as_secs_f64() * 1000.0;
-    let during_batches = erasure.finish()?;
-    let erasure_outlasted_load = during_batches.last().is_some_and(|b| b.at_ms >= load_ended_ms);
+    let mut other_users_rounds = Vec::new();
+    for account in &accounts.huge_during_load {
+        let idle = other_users(plan, &view, &write, during_time)?;
+        driver.deactivate(0, std::slice::from_ref(account))?;
+        settle(&psql)?;
+        let erasure = driver.start_erasure(BATCH_SIZE)?;
+        let load_started = Instant::now();
+        let during = other_users(plan, &view, &write, during_time)?;
+        let load_ended_ms = load_started.elapsed().as_secs_f64() * 1000.0;
+        let during_batches = erasure.finish()?;
+        let erasure_outlasted_load = during_batches.last().is_some_and(|b| b.at_ms >= load_ended_ms);
+        println!(
+            "  round {}: p99 idle {:.2} / {:.2} ms, during {:.2} / {:.2} ms (page view / write)",
+            other_users_rounds.len() + 1,
+            idle.page_view.p99_ms,
+            idle.write.p99_ms,
+            during.page_view.p99_ms,
+            during.write.p99_ms
+        );
+        other_users_rounds.push(report::OtherUsersRound { idle, during, erasure_outlasted_load });
+    }
 
     Ok(Figures {
         plan: *plan,
@@ -240,9 +253,7 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
         huge,
         batches,
         one_transaction_ms,
-        idle,
-        during,
-        erasure_outlasted_load,
+        other_users: other_users_rounds,
         hydrated_ms: browser.hydrated_ms,
         static_ms: browser.static_ms,
     })
@@ -285,8 +296,8 @@ fn pin_database(psql: &Psql) -> Result<()> {
 
 fn make_accounts(psql: &Psql, plan: &Plan) -> Result<Accounts> {
     println!(
-        "\n==> making the accounts: {} tiny, three huge of {} messages and {} orders (the third twice that)",
-        plan.tiny_accounts, plan.huge.messages, plan.huge.orders
+        "\n==> making the accounts: {} tiny, two huge of {} messages and {} orders, {} twice that",
+        plan.tiny_accounts, plan.huge.messages, plan.huge.orders, plan.rounds
     );
     let shop = psql.run(
         "INSERT INTO accounts (email, password_hash, name, country) VALUES ('shop@bench.example.test', '!', 'Shop', 'GB') RETURNING id AS shop \\gset
@@ -301,11 +312,14 @@ fn make_accounts(psql: &Psql, plan: &Plan) -> Result<Accounts> {
     }
     let (named, tiny) = tiny.split_at(3);
     let mut huge = Vec::new();
-    // The one erased under load is twice as big: its erasure lasts long enough for a few hundred
+    // Those erased under load are twice as big: each erasure lasts long enough for a few hundred
     // requests of each other user, so their p99 is not just the slowest of a handful.
     let twice = Size { messages: plan.huge.messages * 2, orders: plan.huge.orders * 2 };
-    for (tag, size) in [("batches", plan.huge), ("one-transaction", plan.huge), ("during-load", twice)] {
-        huge.push(huge::make_account(psql, size, tag, &mut show_progress)?.account_id);
+    let during_load = (1..=plan.rounds).map(|round| (format!("during-load-{round}"), twice));
+    for (tag, size) in
+        [("batches".to_owned(), plan.huge), ("one-transaction".to_owned(), plan.huge)].into_iter().chain(during_load)
+    {
+        huge.push(huge::make_account(psql, size, &tag, &mut show_progress)?.account_id);
     }
     settle(psql)?;
     Ok(Accounts {
@@ -315,7 +329,7 @@ fn make_accounts(psql: &Psql, plan: &Plan) -> Result<Accounts> {
         tiny: tiny.to_vec(),
         huge_batches: huge[0].clone(),
         huge_one_transaction: huge[1].clone(),
-        huge_during_load: huge[2].clone(),
+        huge_during_load: huge[2..].to_vec(),
     })
 }
 
