@@ -52,7 +52,7 @@ async fn main() {
 
 async fn run(args: &[String]) -> Result<Value, String> {
     let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set".to_owned())?;
-    let pool = PgPool::connect(&url).await.map_err(|e| format!("cannot connect to {url}: {e}"))?;
+    let pool = server::database::connect(&url).await.map_err(|e| format!("cannot connect to {url}: {e}"))?;
     let account = |arg: &String| Uuid::parse_str(arg).map_err(|_| format!("`{arg}` is not an account id — {USAGE}"));
     match args {
         [command, id] if command == "session" => new_session(&pool, account(id)?).await.map_err(|e| e.to_string()),

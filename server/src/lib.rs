@@ -1,6 +1,7 @@
 //! The axum server: configuration, the database, security, and the Leptos routes.
 
 pub mod config;
+pub mod database;
 pub mod demo;
 pub mod eraser;
 pub mod fixtures;

@@ -2,7 +2,7 @@
 
 use crate::{
     config::Config,
-    demo, fixtures, health,
+    database, demo, fixtures, health,
     locale_redirect::redirect_to_locale,
     security::{self, PublicOrigin},
     sessions::resolve_session,
@@ -19,8 +19,8 @@ use axum::{
 };
 use leptos::{config::LeptosOptions, nonce::use_nonce, prelude::*};
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes, ResponseOptions};
-use sqlx::{postgres::PgPoolOptions, PgPool};
-use std::{fmt, future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
+use sqlx::PgPool;
+use std::{fmt, future::Future, io, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 use tower_http::{
     limit::RequestBodyLimitLayer,
@@ -70,12 +70,7 @@ impl fmt::Display for StartupError {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(20)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(&config.database_url)
-            .await
-            .map_err(StartupError::Database)?;
+        let pool = database::connect(&config.database_url).await.map_err(StartupError::Database)?;
         sqlx::migrate!("../migrations").run(&pool).await.map_err(StartupError::Migrations)?;
         if config.demo_data {
             let accounts = demo::seed(&pool).await.map_err(StartupError::Database)?;

@@ -163,3 +163,20 @@ async fn a_server_started_with_demo_data_lets_the_demo_accounts_sign_in() {
     assert_eq!(app.viewer_name().await.as_deref(), Some("Aino Virtanen"));
     assert_eq!(app.count("SELECT count(*) FROM accounts").await, 3);
 }
+
+/// The server's sessions never JIT-compile: see `server::database::connect`.
+#[tokio::test]
+async fn the_server_s_database_sessions_run_without_jit() {
+    // Arrange
+    let (_, url) = crate::deletion::fresh_database().await;
+
+    // Act
+    let pool = server::database::connect(&url).await.unwrap();
+    let jit: String = sqlx::query_scalar("SHOW jit").fetch_one(&pool).await.unwrap();
+    let default: String =
+        sqlx::query_scalar("SELECT boot_val FROM pg_settings WHERE name = 'jit'").fetch_one(&pool).await.unwrap();
+
+    // Assert
+    assert_eq!(default, "on", "PostgreSQL's own default, which the pool overrides");
+    assert_eq!(jit, "off");
+}

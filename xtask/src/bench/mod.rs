@@ -233,15 +233,9 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
         let load_ended_ms = load_started.elapsed().as_secs_f64() * 1000.0;
         let during_batches = erasure.finish()?;
         let erasure_outlasted_load = during_batches.last().is_some_and(|b| b.at_ms >= load_ended_ms);
-        println!(
-            "  round {}: p99 idle {:.2} / {:.2} ms, during {:.2} / {:.2} ms (page view / write)",
-            other_users_rounds.len() + 1,
-            idle.page_view.p99_ms,
-            idle.write.p99_ms,
-            during.page_view.p99_ms,
-            during.write.p99_ms
-        );
-        other_users_rounds.push(report::OtherUsersRound { idle, during, erasure_outlasted_load });
+        let round = report::OtherUsersRound { idle, during, erasure: during_batches, erasure_outlasted_load };
+        println!("  round {}: {}", other_users_rounds.len() + 1, round.summary());
+        other_users_rounds.push(round);
     }
 
     Ok(Figures {

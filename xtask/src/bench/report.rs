@@ -48,7 +48,27 @@ pub struct OtherUsers {
 pub struct OtherUsersRound {
     pub idle: OtherUsers,
     pub during: OtherUsers,
+    /// The batches of the erasure under way during the load.
+    pub erasure: Vec<Batch>,
     pub erasure_outlasted_load: bool,
+}
+
+impl OtherUsersRound {
+    /// One line: the p99s, and how the erasure went.
+    pub fn summary(&self) -> String {
+        let longest = self.erasure.iter().max_by(|a, b| a.ms.total_cmp(&b.ms));
+        format!(
+            "p99 idle {:.2} / {:.2} ms, during {:.2} / {:.2} ms (page view / write); the erasure took {:.2} s, \
+             longest batch {:.1} ms ({})",
+            self.idle.page_view.p99_ms,
+            self.idle.write.p99_ms,
+            self.during.page_view.p99_ms,
+            self.during.write.p99_ms,
+            self.erasure.last().map_or(0.0, |b| b.at_ms / 1000.0),
+            longest.map_or(0.0, |b| b.ms),
+            longest.map_or("none", |b| b.step.as_str()),
+        )
+    }
 }
 
 pub struct Figures {
@@ -415,6 +435,9 @@ fn markdown(f: &Figures) -> String {
             " **In at least one round the erasure ended before the load did: part of that run was idle.**"
         }
     );
+    for (round, r) in f.other_users.iter().enumerate() {
+        let _ = writeln!(s, "Round {}: {}.\n", round + 1, r.summary());
+    }
     let _ = writeln!(
         s,
         "| round | request | idle p50 / p99 / p99.9 | during p50 / p99 / p99.9 |\n| --- | --- | --- | --- |"
