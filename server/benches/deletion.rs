@@ -105,7 +105,10 @@ async fn time_deletions(pool: &PgPool, rollbacks: usize, accounts: &[Uuid]) -> R
     Ok(Value::Array(samples))
 }
 
+/// The server's eraser loop, timed: each batch, then the rest its settings give it
+/// (`APP_ERASER_DUTY`), until the queue is empty.
 async fn erase(pool: &PgPool, batch_size: i64) -> sqlx::Result<Value> {
+    let settings = server::eraser::Settings::from_env();
     let started = Instant::now();
     let mut batches = Vec::new();
     loop {
@@ -113,9 +116,10 @@ async fn erase(pool: &PgPool, batch_size: i64) -> sqlx::Result<Value> {
         let Some(report) = server::eraser::erase_one_batch(pool, batch_size).await? else {
             break;
         };
+        let batch_time = batch_started.elapsed();
         batches.push(json!({
             "at_ms": millis(started),
-            "ms": millis(batch_started),
+            "ms": batch_time.as_secs_f64() * 1000.0,
             "step": report.step.code(),
             "rows": report.rows,
         }));
@@ -126,6 +130,7 @@ async fn erase(pool: &PgPool, batch_size: i64) -> sqlx::Result<Value> {
             report.step.code(),
             report.rows_erased
         );
+        tokio::time::sleep(settings.rest_after(batch_time)).await;
     }
     eprintln!();
     Ok(Value::Array(batches))

@@ -24,34 +24,49 @@
 //! eraser never touches anything of another account.
 
 use sqlx::{PgConnection, PgPool};
-use std::{env, future::Future, time::Duration};
+use std::{
+    env,
+    future::Future,
+    time::{Duration, Instant},
+};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub const DEFAULT_BATCH_SIZE: i64 = 5_000;
 pub const DEFAULT_IDLE_POLL: Duration = Duration::from_secs(1);
+pub const DEFAULT_DUTY_PERCENT: u32 = 50;
 /// Progress is logged at every step change and every this many batches.
 const LOG_EVERY_BATCHES: i64 = 20;
 
 /// How the eraser runs. From the environment: `APP_ERASER=0` turns it off in this process (other
-/// processes still erase), `APP_ERASER_BATCH_SIZE` sets the rows per batch (default 5000).
+/// processes still erase), `APP_ERASER_BATCH_SIZE` sets the rows per batch (default 5000),
+/// `APP_ERASER_DUTY` the share of the time it works, in percent (default 50).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     pub enabled: bool,
     pub batch_size: i64,
+    /// The share of the time (percent) the eraser works through a long erasure: after each batch
+    /// it rests in proportion ([`Settings::rest_after`]). Batches back to back keep a database
+    /// core busy, and everyone else's queries on it wait their turn; resting leaves it to them.
+    pub duty_percent: u32,
     /// How long to wait before looking again when the queue was empty (or a batch failed).
     pub idle_poll: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { enabled: true, batch_size: DEFAULT_BATCH_SIZE, idle_poll: DEFAULT_IDLE_POLL }
+        Settings {
+            enabled: true,
+            batch_size: DEFAULT_BATCH_SIZE,
+            duty_percent: DEFAULT_DUTY_PERCENT,
+            idle_poll: DEFAULT_IDLE_POLL,
+        }
     }
 }
 
 impl Settings {
-    /// The settings from `APP_ERASER` and `APP_ERASER_BATCH_SIZE`; a value that makes no sense is
-    /// reported and the default used, so a typo never stops the erasure.
+    /// The settings from `APP_ERASER`, `APP_ERASER_BATCH_SIZE` and `APP_ERASER_DUTY`; a value that
+    /// makes no sense is reported and the default used, so a typo never stops the erasure.
     pub fn from_env() -> Settings {
         let mut settings = Settings::default();
         match env::var("APP_ERASER").as_deref() {
@@ -67,7 +82,22 @@ impl Settings {
                 ),
             }
         }
+        if let Ok(value) = env::var("APP_ERASER_DUTY") {
+            match value.parse::<u32>() {
+                Ok(percent) if (1..=100).contains(&percent) => settings.duty_percent = percent,
+                _ => tracing::error!(
+                    "APP_ERASER_DUTY={value} is not a percentage from 1 to 100: using {DEFAULT_DUTY_PERCENT}"
+                ),
+            }
+        }
         settings
+    }
+
+    /// How long to rest after a batch that took `batch`, so that batches fill `duty_percent` of
+    /// the time.
+    pub fn rest_after(&self, batch: Duration) -> Duration {
+        let duty = self.duty_percent.clamp(1, 100);
+        batch * (100 - duty) / duty
     }
 }
 
@@ -195,8 +225,9 @@ impl BatchReport {
     }
 }
 
-/// Runs the eraser until `shutdown` completes: a batch after another while there is work, a
-/// look at the queue every `idle_poll` while there is none. A batch under way when `shutdown`
+/// Runs the eraser until `shutdown` completes: a batch after another while there is work, each
+/// followed by its rest ([`Settings::rest_after`]), and a look at the queue every `idle_poll`
+/// while there is none. A batch under way when `shutdown`
 /// completes is finished first.
 pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 'static) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -211,20 +242,19 @@ pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 's
             if stop_now {
                 break;
             }
-            let idle = match erase_one_batch(&pool, settings.batch_size).await {
-                Ok(Some(_)) => false,
-                Ok(None) => true,
+            let started = Instant::now();
+            let rest = match erase_one_batch(&pool, settings.batch_size).await {
+                Ok(Some(_)) => settings.rest_after(started.elapsed()),
+                Ok(None) => settings.idle_poll,
                 Err(error) => {
                     // A lost connection, a restarting database: the batch rolled back; try again.
                     tracing::warn!(%error, "an erasure batch failed; it will be retried");
-                    true
+                    settings.idle_poll
                 }
             };
-            if idle {
-                tokio::select! {
-                    _ = &mut shutdown => break,
-                    () = tokio::time::sleep(settings.idle_poll) => {}
-                }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                () = tokio::time::sleep(rest) => {}
             }
         }
         tracing::info!("the eraser stopped");
@@ -415,5 +445,15 @@ mod tests {
             assert_eq!(Step::from_code(step.code()), Some(step));
         }
         assert_eq!(Step::from_code("messages"), Some(Step::Messages), "the queue's column default");
+    }
+
+    #[test]
+    fn the_rest_after_a_batch_keeps_the_eraser_to_its_share_of_the_time() {
+        let batch = Duration::from_millis(30);
+        let rest = |duty_percent| Settings { duty_percent, ..Settings::default() }.rest_after(batch);
+        assert_eq!(rest(100), Duration::ZERO);
+        assert_eq!(rest(50), Duration::from_millis(30));
+        assert_eq!(rest(25), Duration::from_millis(90));
+        assert_eq!(rest(0), rest(1), "a share of nothing is read as the least there is");
     }
 }

@@ -146,7 +146,7 @@ async fn the_eraser_works_through_the_queue_and_stops_on_shutdown() {
     // Arrange
     let (pool, _) = fresh_database().await;
     let (person, _) = seed(&pool, None, Shape { messages: 300, history: 5, store: true }).await;
-    let settings = Settings { enabled: true, batch_size: 50, idle_poll: Duration::from_millis(20) };
+    let settings = Settings { enabled: true, batch_size: 50, duty_percent: 100, idle_poll: Duration::from_millis(20) };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let eraser = spawn(pool.clone(), settings, stopped);
 
@@ -183,7 +183,7 @@ async fn killed_connections_and_killed_servers_never_leave_half_an_account() {
         let snapshot = Live::take(&pool, &person).await;
         let holdings = counterparty_holdings(&pool, &counterparty).await;
         let eraser_pool = connect("chaos-eraser");
-        let settings = Settings { enabled: true, batch_size, idle_poll: Duration::from_millis(5) };
+        let settings = Settings { enabled: true, batch_size, duty_percent: 100, idle_poll: Duration::from_millis(5) };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let eraser = spawn(eraser_pool, settings, stopped);
 
