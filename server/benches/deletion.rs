@@ -63,7 +63,7 @@ async fn run(args: &[String]) -> Result<Value, String> {
         }
         [command, size] if command == "erase" => {
             let size: i64 = size.parse().map_err(|_| format!("`{size}` is not a batch size — {USAGE}"))?;
-            erase(&pool, size).await.map_err(|e| e.to_string())
+            erase(&url, size).await.map_err(|e| e.to_string())
         }
         [command, id] if command == "one-transaction" => {
             one_transaction(&pool, account(id)?).await.map_err(|e| e.to_string())
@@ -105,10 +105,11 @@ async fn time_deletions(pool: &PgPool, rollbacks: usize, accounts: &[Uuid]) -> R
     Ok(Value::Array(samples))
 }
 
-/// The server's eraser loop, timed: each batch, then the rest its settings give it
-/// (`APP_ERASER_DUTY`), until the queue is empty.
-async fn erase(pool: &PgPool, batch_size: i64) -> sqlx::Result<Value> {
-    let settings = server::eraser::Settings::from_env();
+/// The server's eraser loop, timed: each batch, then the rest its pacer gives it, on a pool of
+/// its own as in the server, until the queue is empty.
+async fn erase(url: &str, batch_size: i64) -> sqlx::Result<Value> {
+    let pool = &server::database::connect_eraser(url)?;
+    let mut pacer = server::eraser::Pacer::new(server::eraser::Settings::from_env());
     let started = Instant::now();
     let mut batches = Vec::new();
     loop {
@@ -130,7 +131,7 @@ async fn erase(pool: &PgPool, batch_size: i64) -> sqlx::Result<Value> {
             report.step.code(),
             report.rows_erased
         );
-        tokio::time::sleep(settings.rest_after(batch_time)).await;
+        tokio::time::sleep(pacer.rest_after(pool, batch_time).await).await;
     }
     eprintln!();
     Ok(Value::Array(batches))

@@ -1,4 +1,4 @@
-//! The connection pool of the server (and of the benchmark, which measures the same thing).
+//! The connection pools of the server (and of the benchmark, which measures the same thing).
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -12,6 +12,22 @@ use std::{str::FromStr, time::Duration};
 /// had a million messages put the estimate of its last foreign key checks there: the eraser's
 /// last batch paid 50 to 100 ms of compilation for 10 ms of work.
 pub async fn connect(database_url: &str) -> sqlx::Result<PgPool> {
-    let options = PgConnectOptions::from_str(database_url)?.options([("jit", "off")]);
-    PgPoolOptions::new().max_connections(20).acquire_timeout(Duration::from_secs(5)).connect_with(options).await
+    PgPoolOptions::new().max_connections(20).acquire_timeout(ACQUIRE_TIMEOUT).connect_with(options(database_url)?).await
+}
+
+/// The name the eraser's sessions go by in `pg_stat_activity`, so that it can tell its own
+/// work from everyone else's ([`crate::eraser::Pacer`]).
+pub const ERASER_APPLICATION_NAME: &str = "deactivate-eraser";
+
+/// The eraser's own pool: one session, named [`ERASER_APPLICATION_NAME`], opened on first use.
+/// Its own, too, so that it never holds a connection a request is waiting for.
+pub fn connect_eraser(database_url: &str) -> sqlx::Result<PgPool> {
+    let options = options(database_url)?.application_name(ERASER_APPLICATION_NAME);
+    Ok(PgPoolOptions::new().max_connections(1).acquire_timeout(ACQUIRE_TIMEOUT).connect_lazy_with(options))
+}
+
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn options(database_url: &str) -> sqlx::Result<PgConnectOptions> {
+    Ok(PgConnectOptions::from_str(database_url)?.options([("jit", "off")]))
 }

@@ -40,13 +40,14 @@ const LOG_EVERY_BATCHES: i64 = 20;
 
 /// How the eraser runs. From the environment: `APP_ERASER=0` turns it off in this process (other
 /// processes still erase), `APP_ERASER_BATCH_SIZE` sets the rows per batch (default 5000),
-/// `APP_ERASER_DUTY` the share of the time it works, in percent (default 50).
+/// `APP_ERASER_DUTY` the share of the time it works while others use the database, in percent
+/// (default 50).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     pub enabled: bool,
     pub batch_size: i64,
-    /// The share of the time (percent) the eraser works through a long erasure: after each batch
-    /// it rests in proportion ([`Settings::rest_after`]). Batches back to back keep a database
+    /// The share of the time (percent) the eraser works while other sessions use the database:
+    /// after each batch it rests in proportion ([`Pacer`]). Batches back to back keep a database
     /// core busy, and everyone else's queries on it wait their turn; resting leaves it to them.
     pub duty_percent: u32,
     /// How long to wait before looking again when the queue was empty (or a batch failed).
@@ -93,9 +94,8 @@ impl Settings {
         settings
     }
 
-    /// How long to rest after a batch that took `batch`, so that batches fill `duty_percent` of
-    /// the time.
-    pub fn rest_after(&self, batch: Duration) -> Duration {
+    /// The rest after a batch that took `batch` that makes batches fill `duty_percent` of the time.
+    pub fn rest_for(&self, batch: Duration) -> Duration {
         let duty = self.duty_percent.clamp(1, 100);
         batch * (100 - duty) / duty
     }
@@ -226,13 +226,15 @@ impl BatchReport {
 }
 
 /// Runs the eraser until `shutdown` completes: a batch after another while there is work, each
-/// followed by its rest ([`Settings::rest_after`]), and a look at the queue every `idle_poll`
-/// while there is none. A batch under way when `shutdown`
+/// followed by its rest ([`Pacer`]), and a look at the queue every `idle_poll` while there is
+/// none. `pool` should be the eraser's own ([`crate::database::connect_eraser`]), so that the
+/// pacer can tell its sessions from everyone else's. A batch under way when `shutdown`
 /// completes is finished first.
 pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 'static) -> JoinHandle<()> {
     tokio::spawn(async move {
         tokio::pin!(shutdown);
-        tracing::info!(batch_size = settings.batch_size, "the eraser is running");
+        tracing::info!(batch_size = settings.batch_size, duty_percent = settings.duty_percent, "the eraser is running");
+        let mut pacer = Pacer::new(settings);
         loop {
             let stop_now = tokio::select! {
                 biased;
@@ -244,7 +246,7 @@ pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 's
             }
             let started = Instant::now();
             let rest = match erase_one_batch(&pool, settings.batch_size).await {
-                Ok(Some(_)) => settings.rest_after(started.elapsed()),
+                Ok(Some(_)) => pacer.rest_after(&pool, started.elapsed()).await,
                 Ok(None) => settings.idle_poll,
                 Err(error) => {
                     // A lost connection, a restarting database: the batch rolled back; try again.
@@ -259,6 +261,54 @@ pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 's
         }
         tracing::info!("the eraser stopped");
     })
+}
+
+/// Decides the rest after each batch: none while no one else uses the database, so an erasure on
+/// a quiet database runs flat out; otherwise enough that batches fill `duty_percent` of the time.
+pub struct Pacer {
+    settings: Settings,
+    /// When it last looked at the other sessions.
+    looked: Instant,
+}
+
+impl Pacer {
+    pub fn new(settings: Settings) -> Pacer {
+        Pacer { settings, looked: Instant::now() }
+    }
+
+    /// The rest after a batch that took `batch`. A failed look counts as others being there.
+    pub async fn rest_after(&mut self, pool: &PgPool, batch: Duration) -> Duration {
+        if self.settings.duty_percent >= 100 {
+            return Duration::ZERO;
+        }
+        let window = self.looked.elapsed();
+        self.looked = Instant::now();
+        match others_active(pool, window).await {
+            Ok(false) => Duration::ZERO,
+            Ok(true) => self.settings.rest_for(batch),
+            Err(error) => {
+                tracing::warn!(%error, "cannot look at the database's other sessions: resting");
+                self.settings.rest_for(batch)
+            }
+        }
+    }
+}
+
+/// Whether a session of this database other than the erasers' is in a statement or transaction
+/// now, or began or ended one within `window`. Only the sessions this role may see count: the
+/// app's own, whatever server they come from.
+pub async fn others_active(pool: &PgPool, window: Duration) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (
+             SELECT 1 FROM pg_stat_activity
+              WHERE datname = current_database() AND backend_type = 'client backend'
+                AND application_name <> $1
+                AND (state <> 'idle' OR state_change > clock_timestamp() - make_interval(secs => $2)))",
+    )
+    .bind(crate::database::ERASER_APPLICATION_NAME)
+    .bind(window.as_secs_f64())
+    .fetch_one(pool)
+    .await
 }
 
 /// Does one batch of the oldest queued erasure that no other process is working on, in one
@@ -450,7 +500,7 @@ mod tests {
     #[test]
     fn the_rest_after_a_batch_keeps_the_eraser_to_its_share_of_the_time() {
         let batch = Duration::from_millis(30);
-        let rest = |duty_percent| Settings { duty_percent, ..Settings::default() }.rest_after(batch);
+        let rest = |duty_percent| Settings { duty_percent, ..Settings::default() }.rest_for(batch);
         assert_eq!(rest(100), Duration::ZERO);
         assert_eq!(rest(50), Duration::from_millis(30));
         assert_eq!(rest(25), Duration::from_millis(90));

@@ -43,6 +43,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     pool: PgPool,
+    eraser_pool: PgPool,
 }
 
 #[derive(Debug)]
@@ -72,6 +73,7 @@ impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
         let pool = database::connect(&config.database_url).await.map_err(StartupError::Database)?;
         sqlx::migrate!("../migrations").run(&pool).await.map_err(StartupError::Migrations)?;
+        let eraser_pool = database::connect_eraser(&config.database_url).map_err(StartupError::Database)?;
         if config.demo_data {
             let accounts = demo::seed(&pool).await.map_err(StartupError::Database)?;
             demo::print_sign_in_details(&accounts);
@@ -93,7 +95,7 @@ impl Application {
             },
             origin: PublicOrigin(Arc::from(origin)),
         };
-        Ok(Application { listener, router: router(state, config.test_fixtures), pool })
+        Ok(Application { listener, router: router(state, config.test_fixtures), pool, eraser_pool })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -110,7 +112,7 @@ impl Application {
     pub async fn serve_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let settings = crate::eraser::Settings::from_env();
         let (stop_eraser, eraser_stopped) = tokio::sync::oneshot::channel::<()>();
-        let eraser = settings.enabled.then(|| crate::eraser::spawn(self.pool.clone(), settings, eraser_stopped));
+        let eraser = settings.enabled.then(|| crate::eraser::spawn(self.eraser_pool, settings, eraser_stopped));
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;

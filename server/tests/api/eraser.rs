@@ -7,7 +7,7 @@ use crate::deletion::{
 use crate::helpers::TEST_SECRET;
 use app::deactivation::store::{deactivate, DeactivateError};
 use rand::Rng;
-use server::eraser::{erase_one_batch, spawn, Settings, Step};
+use server::eraser::{erase_one_batch, spawn, Pacer, Settings, Step};
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     PgPool,
@@ -466,4 +466,44 @@ async fn every_chunked_step_walks_the_person_s_rows_through_an_index() {
     }
     let (_, messages) = &plans[0];
     assert!(messages.contains("Tid Scan on messages") && messages.contains("messages_author_id_idx"), "{messages}");
+}
+
+/// The eraser runs flat out on a quiet database, and rests after its batches while anyone else
+/// (not another eraser) uses it: in a statement now, or since the last look.
+#[tokio::test]
+async fn the_eraser_rests_only_while_others_use_the_database() {
+    // Arrange
+    let (others, url) = fresh_database().await;
+    let eraser_pool = server::database::connect_eraser(&url).unwrap();
+    let another_eraser = server::database::connect_eraser(&url).unwrap();
+    let batch = Duration::from_millis(10);
+    let mut pacer = Pacer::new(Settings { duty_percent: 25, ..Settings::default() });
+    let in_statement = |pool: &PgPool| {
+        let pool = pool.clone();
+        tokio::spawn(async move { sqlx::query("SELECT pg_sleep(0.5)").execute(&pool).await.unwrap() })
+    };
+    // What the others did while the database was made is older than the first look's window.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    pacer.rest_after(&eraser_pool, batch).await;
+
+    // Act
+    let quiet = pacer.rest_after(&eraser_pool, batch).await;
+    let another_erasing = in_statement(&another_eraser);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let beside_another_eraser = pacer.rest_after(&eraser_pool, batch).await;
+    another_erasing.await.unwrap();
+    let someone_querying = in_statement(&others);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let beside_a_query = pacer.rest_after(&eraser_pool, batch).await;
+    someone_querying.await.unwrap();
+    let after_a_query = pacer.rest_after(&eraser_pool, batch).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let quiet_again = pacer.rest_after(&eraser_pool, batch).await;
+
+    // Assert
+    assert_eq!(quiet, Duration::ZERO);
+    assert_eq!(beside_another_eraser, Duration::ZERO, "other erasers are not users");
+    assert_eq!(beside_a_query, Duration::from_millis(30), "a 25% duty: three times the batch");
+    assert_eq!(after_a_query, Duration::from_millis(30), "the query ended since the last look");
+    assert_eq!(quiet_again, Duration::ZERO);
 }
