@@ -52,6 +52,14 @@ async fn main() {
 
 async fn run(args: &[String]) -> Result<Value, String> {
     let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set".to_owned())?;
+    // The erasure runs on the eraser's own pool alone, as in the server: a session of another
+    // pool would look like another user of the database to it, and make it rest.
+    if let [command, size] = args {
+        if command == "erase" {
+            let size: i64 = size.parse().map_err(|_| format!("`{size}` is not a batch size — {USAGE}"))?;
+            return erase(&url, size).await.map_err(|e| e.to_string());
+        }
+    }
     let pool = server::database::connect(&url).await.map_err(|e| format!("cannot connect to {url}: {e}"))?;
     let account = |arg: &String| Uuid::parse_str(arg).map_err(|_| format!("`{arg}` is not an account id — {USAGE}"));
     match args {
@@ -60,10 +68,6 @@ async fn run(args: &[String]) -> Result<Value, String> {
             let rollbacks: usize = rollbacks.parse().map_err(|_| format!("`{rollbacks}` is not a count — {USAGE}"))?;
             let ids = ids.iter().map(account).collect::<Result<Vec<_>, _>>()?;
             time_deletions(&pool, rollbacks, &ids).await
-        }
-        [command, size] if command == "erase" => {
-            let size: i64 = size.parse().map_err(|_| format!("`{size}` is not a batch size — {USAGE}"))?;
-            erase(&url, size).await.map_err(|e| e.to_string())
         }
         [command, id] if command == "one-transaction" => {
             one_transaction(&pool, account(id)?).await.map_err(|e| e.to_string())
@@ -105,11 +109,11 @@ async fn time_deletions(pool: &PgPool, rollbacks: usize, accounts: &[Uuid]) -> R
     Ok(Value::Array(samples))
 }
 
-/// The server's eraser loop, timed: each batch, then the rest its pacer gives it, on a pool of
-/// its own as in the server, until the queue is empty.
+/// The server's eraser loop, timed: each batch, then its rest, on a pool of its own as in the
+/// server, until the queue is empty.
 async fn erase(url: &str, batch_size: i64) -> sqlx::Result<Value> {
     let pool = &server::database::connect_eraser(url)?;
-    let mut pacer = server::eraser::Pacer::new(server::eraser::Settings::from_env());
+    let settings = server::eraser::Settings::from_env();
     let started = Instant::now();
     let mut batches = Vec::new();
     loop {
@@ -131,7 +135,7 @@ async fn erase(url: &str, batch_size: i64) -> sqlx::Result<Value> {
             report.step.code(),
             report.rows_erased
         );
-        tokio::time::sleep(pacer.rest_after(pool, batch_time).await).await;
+        tokio::time::sleep(server::eraser::rest_after(pool, &settings, batch_time).await).await;
     }
     eprintln!();
     Ok(Value::Array(batches))

@@ -16,7 +16,7 @@ pub async fn connect(database_url: &str) -> sqlx::Result<PgPool> {
 }
 
 /// The name the eraser's sessions go by in `pg_stat_activity`, so that it can tell its own
-/// work from everyone else's ([`crate::eraser::Pacer`]).
+/// work from everyone else's ([`crate::eraser::rest_after`]).
 pub const ERASER_APPLICATION_NAME: &str = "deactivate-eraser";
 
 /// The eraser's own pool: one session, named [`ERASER_APPLICATION_NAME`], opened on first use.

@@ -35,6 +35,9 @@ use uuid::Uuid;
 pub const DEFAULT_BATCH_SIZE: i64 = 5_000;
 pub const DEFAULT_IDLE_POLL: Duration = Duration::from_secs(1);
 pub const DEFAULT_DUTY_PERCENT: u32 = 50;
+/// How long no other session must have used the database for the eraser to stop resting: longer
+/// than the gaps between the requests of a site in use.
+pub const QUIET_FOR: Duration = Duration::from_secs(1);
 /// Progress is logged at every step change and every this many batches.
 const LOG_EVERY_BATCHES: i64 = 20;
 
@@ -47,7 +50,7 @@ pub struct Settings {
     pub enabled: bool,
     pub batch_size: i64,
     /// The share of the time (percent) the eraser works while other sessions use the database:
-    /// after each batch it rests in proportion ([`Pacer`]). Batches back to back keep a database
+    /// after each batch it rests in proportion ([`rest_after`]). Batches back to back keep a database
     /// core busy, and everyone else's queries on it wait their turn; resting leaves it to them.
     pub duty_percent: u32,
     /// How long to wait before looking again when the queue was empty (or a batch failed).
@@ -226,15 +229,14 @@ impl BatchReport {
 }
 
 /// Runs the eraser until `shutdown` completes: a batch after another while there is work, each
-/// followed by its rest ([`Pacer`]), and a look at the queue every `idle_poll` while there is
-/// none. `pool` should be the eraser's own ([`crate::database::connect_eraser`]), so that the
-/// pacer can tell its sessions from everyone else's. A batch under way when `shutdown`
+/// followed by its rest ([`rest_after`]), and a look at the queue every `idle_poll` while there
+/// is none. `pool` should be the eraser's own ([`crate::database::connect_eraser`]), so that it
+/// can tell its sessions from everyone else's. A batch under way when `shutdown`
 /// completes is finished first.
 pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 'static) -> JoinHandle<()> {
     tokio::spawn(async move {
         tokio::pin!(shutdown);
         tracing::info!(batch_size = settings.batch_size, duty_percent = settings.duty_percent, "the eraser is running");
-        let mut pacer = Pacer::new(settings);
         loop {
             let stop_now = tokio::select! {
                 biased;
@@ -246,7 +248,7 @@ pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 's
             }
             let started = Instant::now();
             let rest = match erase_one_batch(&pool, settings.batch_size).await {
-                Ok(Some(_)) => pacer.rest_after(&pool, started.elapsed()).await,
+                Ok(Some(_)) => rest_after(&pool, &settings, started.elapsed()).await,
                 Ok(None) => settings.idle_poll,
                 Err(error) => {
                     // A lost connection, a restarting database: the batch rolled back; try again.
@@ -263,33 +265,19 @@ pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 's
     })
 }
 
-/// Decides the rest after each batch: none while no one else uses the database, so an erasure on
-/// a quiet database runs flat out; otherwise enough that batches fill `duty_percent` of the time.
-pub struct Pacer {
-    settings: Settings,
-    /// When it last looked at the other sessions.
-    looked: Instant,
-}
-
-impl Pacer {
-    pub fn new(settings: Settings) -> Pacer {
-        Pacer { settings, looked: Instant::now() }
+/// The rest after a batch that took `batch`: none while no one else has used the database for
+/// [`QUIET_FOR`], so an erasure on a quiet database runs flat out; otherwise enough that batches
+/// fill `duty_percent` of the time. A failed look counts as others being there.
+pub async fn rest_after(pool: &PgPool, settings: &Settings, batch: Duration) -> Duration {
+    if settings.duty_percent >= 100 {
+        return Duration::ZERO;
     }
-
-    /// The rest after a batch that took `batch`. A failed look counts as others being there.
-    pub async fn rest_after(&mut self, pool: &PgPool, batch: Duration) -> Duration {
-        if self.settings.duty_percent >= 100 {
-            return Duration::ZERO;
-        }
-        let window = self.looked.elapsed();
-        self.looked = Instant::now();
-        match others_active(pool, window).await {
-            Ok(false) => Duration::ZERO,
-            Ok(true) => self.settings.rest_for(batch),
-            Err(error) => {
-                tracing::warn!(%error, "cannot look at the database's other sessions: resting");
-                self.settings.rest_for(batch)
-            }
+    match others_active(pool, QUIET_FOR).await {
+        Ok(false) => Duration::ZERO,
+        Ok(true) => settings.rest_for(batch),
+        Err(error) => {
+            tracing::warn!(%error, "cannot look at the database's other sessions: resting");
+            settings.rest_for(batch)
         }
     }
 }
