@@ -34,7 +34,7 @@ use uuid::Uuid;
 
 pub const DEFAULT_BATCH_SIZE: i64 = 5_000;
 pub const DEFAULT_IDLE_POLL: Duration = Duration::from_secs(1);
-pub const DEFAULT_DUTY_PERCENT: u32 = 50;
+pub const DEFAULT_DUTY_PERCENT: u32 = 25;
 /// How long no other session must have used the database for the eraser to stop resting: longer
 /// than the gaps between the requests of a site in use.
 pub const QUIET_FOR: Duration = Duration::from_secs(1);
@@ -44,7 +44,7 @@ const LOG_EVERY_BATCHES: i64 = 20;
 /// How the eraser runs. From the environment: `APP_ERASER=0` turns it off in this process (other
 /// processes still erase), `APP_ERASER_BATCH_SIZE` sets the rows per batch (default 5000),
 /// `APP_ERASER_DUTY` the share of the time it works while others use the database, in percent
-/// (default 50).
+/// (default 25).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     pub enabled: bool,
