@@ -272,7 +272,7 @@ pub async fn rest_after(pool: &PgPool, settings: &Settings, batch: Duration) -> 
     if settings.duty_percent >= 100 {
         return Duration::ZERO;
     }
-    match others_active(pool, QUIET_FOR).await {
+    match others_active(pool).await {
         Ok(false) => Duration::ZERO,
         Ok(true) => settings.rest_for(batch),
         Err(error) => {
@@ -283,9 +283,9 @@ pub async fn rest_after(pool: &PgPool, settings: &Settings, batch: Duration) -> 
 }
 
 /// Whether a session of this database other than the erasers' is in a statement or transaction
-/// now, or began or ended one within `window`. Only the sessions this role may see count: the
-/// app's own, whatever server they come from.
-pub async fn others_active(pool: &PgPool, window: Duration) -> sqlx::Result<bool> {
+/// now, or began or ended one within [`QUIET_FOR`]. Only the sessions this role may see count:
+/// the app's own, whatever server they come from.
+async fn others_active(pool: &PgPool) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "SELECT EXISTS (
              SELECT 1 FROM pg_stat_activity
@@ -294,7 +294,7 @@ pub async fn others_active(pool: &PgPool, window: Duration) -> sqlx::Result<bool
                 AND (state <> 'idle' OR state_change > clock_timestamp() - make_interval(secs => $2)))",
     )
     .bind(crate::database::ERASER_APPLICATION_NAME)
-    .bind(window.as_secs_f64())
+    .bind(QUIET_FOR.as_secs_f64())
     .fetch_one(pool)
     .await
 }

@@ -44,10 +44,19 @@ pub struct OtherUsers {
     pub write: Load,
 }
 
+/// How long an erasure took: until its last batch ended.
+fn erasure_ms(batches: &[Batch]) -> f64 {
+    batches.last().map_or(0.0, |b| b.at_ms)
+}
+
 /// The time of an erasure spent outside its batches: the eraser's rests while others use the
 /// database, and its looks at them.
 fn between_batches_ms(batches: &[Batch]) -> f64 {
-    batches.last().map_or(0.0, |b| b.at_ms) - batches.iter().map(|b| b.ms).sum::<f64>()
+    erasure_ms(batches) - batches.iter().map(|b| b.ms).sum::<f64>()
+}
+
+fn longest_batch(batches: &[Batch]) -> Option<&Batch> {
+    batches.iter().max_by(|a, b| a.ms.total_cmp(&b.ms))
 }
 
 /// One round of section 5: the other users idle, then during an erasure.
@@ -62,7 +71,7 @@ pub struct OtherUsersRound {
 impl OtherUsersRound {
     /// One line: the p99s, and how the erasure went.
     pub fn summary(&self) -> String {
-        let longest = self.erasure.iter().max_by(|a, b| a.ms.total_cmp(&b.ms));
+        let longest = longest_batch(&self.erasure);
         format!(
             "p99 idle {:.2} / {:.2} ms, during {:.2} / {:.2} ms (page view / write); the erasure took {:.2} s \
              ({:.2} s of it between batches), longest batch {:.1} ms ({})",
@@ -70,7 +79,7 @@ impl OtherUsersRound {
             self.idle.write.p99_ms,
             self.during.page_view.p99_ms,
             self.during.write.p99_ms,
-            self.erasure.last().map_or(0.0, |b| b.at_ms / 1000.0),
+            erasure_ms(&self.erasure) / 1000.0,
             between_batches_ms(&self.erasure) / 1000.0,
             longest.map_or(0.0, |b| b.ms),
             longest.map_or("none", |b| b.step.as_str()),
@@ -113,6 +122,19 @@ fn line(
     Line { figure: figure.into(), measured, baseline, result, budget, ok }
 }
 
+/// A line comparing two times: their ratio must stay within `budget`.
+fn latency_ratio_line(figure: &str, measured_ms: f64, baseline_ms: f64, budget: f64) -> Line {
+    let result = ratio(measured_ms, baseline_ms);
+    line(
+        figure,
+        format!("{measured_ms:.2} ms"),
+        format!("{baseline_ms:.2} ms"),
+        format!("{result:.2}x"),
+        format!("<= {budget}x"),
+        Some(result <= budget),
+    )
+}
+
 fn verdict(ok: Option<bool>) -> &'static str {
     match ok {
         Some(true) => "ok",
@@ -130,16 +152,8 @@ impl Figures {
         self.resources.iter().filter(|r| r.is_code())
     }
 
-    fn erasure_ms(&self) -> f64 {
-        self.batches.last().map_or(0.0, |b| b.at_ms)
-    }
-
     fn rows_erased(&self) -> u64 {
         self.batches.iter().map(|b| b.rows).sum()
-    }
-
-    fn longest_batch(&self) -> Option<&Batch> {
-        self.batches.iter().max_by(|a, b| a.ms.total_cmp(&b.ms))
     }
 
     fn lines(&self) -> Vec<Line> {
@@ -153,22 +167,16 @@ impl Figures {
         let ms = |samples: &[Deletion]| samples.iter().map(|d| d.ms).collect::<Vec<_>>();
         let (tiny, huge) = (ms(&self.tiny), ms(&self.huge));
         let deletion_p99 = percentile(&tiny, 99.0).max(percentile(&huge, 99.0));
-        let longest = self.longest_batch();
+        let longest = longest_batch(&self.batches);
         let longest_ms = longest.map_or(0.0, |b| b.ms);
         let hydrated = median(&self.hydrated_ms);
         let plain = median(&self.static_ms);
         // The median over the rounds of each side's p99: one hiccup of the machine in one window
         // moves a p99 of a few hundred requests a lot.
-        let other = |pick: fn(&OtherUsers) -> &Load| {
-            let p99 = |side: fn(&OtherUsersRound) -> &OtherUsers| {
-                median(&self.other_users.iter().map(|r| pick(side(r)).p99_ms).collect::<Vec<_>>())
-            };
-            let (during, idle) = (p99(|r| &r.during), p99(|r| &r.idle));
-            (during, idle, ratio(during, idle))
+        let p99 = |side: fn(&OtherUsersRound) -> &OtherUsers, request: fn(&OtherUsers) -> &Load| {
+            median(&self.other_users.iter().map(|r| request(side(r)).p99_ms).collect::<Vec<_>>())
         };
-        let (view_during, view_idle, view_ratio) = other(|o| &o.page_view);
-        let (write_during, write_idle, write_ratio) = other(|o| &o.write);
-        let erasure_ratio = ratio(self.erasure_ms(), self.one_transaction_ms);
+        let erasure_ratio = ratio(erasure_ms(&self.batches), self.one_transaction_ms);
         vec![
             line(
                 "1. JS + WASM + CSS of a first visit, brotli",
@@ -186,21 +194,17 @@ impl Figures {
                 format!(">= {RATE_BUDGET}x"),
                 Some(ratio(server_rate, nginx_rate) >= RATE_BUDGET),
             ),
-            line(
+            latency_ratio_line(
                 "2. open-loop p99 at half the server's rate: server vs nginx",
-                format!("{server_p99:.2} ms"),
-                format!("{nginx_p99:.2} ms"),
-                format!("{:.2}x", ratio(server_p99, nginx_p99)),
-                format!("<= {SSR_P99_BUDGET}x"),
-                Some(ratio(server_p99, nginx_p99) <= SSR_P99_BUDGET),
+                server_p99,
+                nginx_p99,
+                SSR_P99_BUDGET,
             ),
-            line(
+            latency_ratio_line(
                 "3. deletion call, median: huge vs tiny account",
-                format!("{:.2} ms", median(&huge)),
-                format!("{:.2} ms", median(&tiny)),
-                format!("{:.2}x", ratio(median(&huge), median(&tiny))),
-                format!("<= {DELETION_BUDGET}x"),
-                Some(ratio(median(&huge), median(&tiny)) <= DELETION_BUDGET),
+                median(&huge),
+                median(&tiny),
+                DELETION_BUDGET,
             ),
             line(
                 "3. deletion call, p99 of all calls",
@@ -212,7 +216,7 @@ impl Figures {
             ),
             line(
                 "4. erasure: batches vs one transaction",
-                format!("{:.2} s", self.erasure_ms() / 1000.0),
+                format!("{:.2} s", erasure_ms(&self.batches) / 1000.0),
                 format!("{:.2} s", self.one_transaction_ms / 1000.0),
                 format!("{erasure_ratio:.2}x"),
                 format!("<= {ERASURE_BUDGET}x"),
@@ -226,21 +230,17 @@ impl Figures {
                 format!("<= {BATCH_BUDGET_MS} ms"),
                 Some(longest_ms <= BATCH_BUDGET_MS),
             ),
-            line(
+            latency_ratio_line(
                 "5. other users' page view p99: during erasure vs idle",
-                format!("{view_during:.2} ms"),
-                format!("{view_idle:.2} ms"),
-                format!("{view_ratio:.2}x"),
-                format!("<= {OTHER_USERS_BUDGET}x"),
-                Some(view_ratio <= OTHER_USERS_BUDGET),
+                p99(|r| &r.during, |o| &o.page_view),
+                p99(|r| &r.idle, |o| &o.page_view),
+                OTHER_USERS_BUDGET,
             ),
-            line(
+            latency_ratio_line(
                 "5. other users' write p99: during erasure vs idle",
-                format!("{write_during:.2} ms"),
-                format!("{write_idle:.2} ms"),
-                format!("{write_ratio:.2}x"),
-                format!("<= {OTHER_USERS_BUDGET}x"),
-                Some(write_ratio <= OTHER_USERS_BUDGET),
+                p99(|r| &r.during, |o| &o.write),
+                p99(|r| &r.idle, |o| &o.write),
+                OTHER_USERS_BUDGET,
             ),
             line(
                 "6. hydrated (median): the page vs a static page's load event",
@@ -394,7 +394,7 @@ fn markdown(f: &Figures) -> String {
         max(&ms(&f.huge)),
     );
 
-    let erasure_s = f.erasure_ms() / 1000.0;
+    let erasure_s = erasure_ms(&f.batches) / 1000.0;
     let _ = writeln!(
         s,
         "## 4. The erasure\n\nThe server's eraser loop (`server::eraser::erase_one_batch`, then `rest_after`; batches of \
@@ -547,7 +547,7 @@ fn short(value: f64) -> String {
 
 fn progress_svg(f: &Figures) -> String {
     let total = f.rows_erased() as f64;
-    let x_max = (f.erasure_ms().max(f.one_transaction_ms) / 1000.0).max(0.001);
+    let x_max = (erasure_ms(&f.batches).max(f.one_transaction_ms) / 1000.0).max(0.001);
     let mut done = 0.0;
     let mut points = vec![plot_point(0.0, 0.0, x_max, total)];
     for b in &f.batches {
@@ -565,7 +565,7 @@ fn progress_svg(f: &Figures) -> String {
          <text x=\"{}\" y=\"64\" fill=\"#555\">one transaction (all at its commit): {:.2} s</text>\n",
         path.join(" "),
         MARGIN + 10.0,
-        f.erasure_ms() / 1000.0,
+        erasure_ms(&f.batches) / 1000.0,
         MARGIN + 10.0,
         f.one_transaction_ms / 1000.0
     );
