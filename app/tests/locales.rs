@@ -1,5 +1,6 @@
-//! The words of the app (DESIGN section 4): both locales are complete and agree on their
-//! placeholders, the reference wording holds, and no component writes a visible string itself.
+//! The words of the app (`docs/design.md`, section "Words"): both locales are complete and agree
+//! on their placeholders, the reference wording holds, and no component writes a visible string
+//! itself.
 //!
 //! Run with `cargo test -p app --features ssr --test locales`.
 
@@ -164,9 +165,9 @@ fn placeholders_are_found() {
     assert!(placeholders("no { placeholder } here {}").is_empty());
 }
 
-/// DESIGN section 4's reference wording, row by row in the table's order: (key idea as the
-/// table names it, key, English, Finnish). `the_reference_copy_matches_design_md_when_it_is_present`
-/// checks this copy against the file.
+/// The reference wording of `docs/design.md` (section "Words"), row by row in the table's order:
+/// (key idea as the table names it, key, English, Finnish).
+/// `the_reference_copy_matches_the_words_table_of_docs_design_md` checks this copy against the file.
 const REFERENCE_WORDING: [(&str, &str, &str, &str); 22] = [
     ("my area", "my_area", "My AliExpress", "Oma AliExpress"),
     ("profile settings", "nav_profile_settings", "Profile settings", "Profiilin asetukset"),
@@ -254,7 +255,7 @@ const REFERENCE_WORDING: [(&str, &str, &str, &str); 22] = [
 ];
 
 #[test]
-fn the_reference_wording_of_design_section_4_holds_in_both_locales() {
+fn the_reference_wording_of_the_design_holds_in_both_locales() {
     let (en, fi) = (locale("en"), locale("fi"));
     let mut problems = Vec::new();
     for (idea, key, english, finnish) in &REFERENCE_WORDING {
@@ -268,33 +269,90 @@ fn the_reference_wording_of_design_section_4_holds_in_both_locales() {
     assert!(problems.is_empty(), "the reference wording does not hold:\n  {}", problems.join("\n  "));
 }
 
-/// The rows of the table in section 4 of DESIGN.md: (key idea, English, Finnish).
-fn design_md_rows(design: &str) -> Vec<(String, String, String)> {
-    let section = design.split("\n## 4.").nth(1).expect("DESIGN.md has a section 4");
-    let section = section.split("\n## ").next().unwrap();
-    section
+/// The design notes, inside the repository; their "Words" section holds the reference wording.
+const DESIGN_DOC: &str = "docs/design.md";
+const WORDS_HEADING: &str = "## Words";
+const WORDS_HEADER: [&str; 3] = ["key idea", "English", "Finnish"];
+
+/// The rows of the first table of the "Words" section: (key idea, English, Finnish); or what is
+/// missing.
+fn words_table(design: &str) -> Result<Vec<(String, String, String)>, String> {
+    let start = design
         .lines()
-        .filter(|line| line.starts_with('|'))
-        .map(|line| line.trim().trim_matches('|').split('|').map(|cell| cell.trim().to_owned()).collect::<Vec<_>>())
-        .filter(|cells| cells.len() == 3 && cells[0] != "key idea" && !cells[0].starts_with("---"))
-        .map(|cells| (cells[0].clone(), cells[1].clone(), cells[2].clone()))
-        .collect()
+        .position(|line| line.trim_end() == WORDS_HEADING)
+        .ok_or_else(|| format!("no `{WORDS_HEADING}` section"))?;
+    let cells = |line: &str| -> Vec<String> {
+        line.trim().trim_matches('|').split('|').map(|cell| cell.trim().to_owned()).collect()
+    };
+    let mut table = design
+        .lines()
+        .skip(start + 1)
+        .take_while(|line| !line.starts_with("## "))
+        .map(str::trim)
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'));
+    let header = table.next().ok_or_else(|| format!("no table in the `{WORDS_HEADING}` section"))?;
+    if cells(header) != WORDS_HEADER {
+        return Err(format!("the words table's header is `{header}`, not `| {} |`", WORDS_HEADER.join(" | ")));
+    }
+    let separator = table.next().unwrap_or_default();
+    if !cells(separator).iter().all(|cell| !cell.is_empty() && cell.chars().all(|c| c == '-' || c == ':')) {
+        return Err(format!("the words table's header is not followed by a `| --- |` line but by `{separator}`"));
+    }
+    let mut rows = Vec::new();
+    for line in table {
+        match cells(line).as_slice() {
+            [idea, english, finnish] => rows.push((idea.clone(), english.clone(), finnish.clone())),
+            other => return Err(format!("a row of the words table has {} cells, not 3: `{line}`", other.len())),
+        }
+    }
+    if rows.is_empty() {
+        return Err("the words table has no rows".to_owned());
+    }
+    Ok(rows)
 }
 
-/// The reference above is a copy of DESIGN.md's table; where the shared design is beside the
-/// workspace (`../shared/DESIGN.md`, as on the developers' machines and in CI), the copy must
-/// still match it row for row.
+/// `REFERENCE_WORDING` above is a copy of the words table of `docs/design.md`, with the keys
+/// added; the copy must match the table row for row. The file is part of the repository: if it
+/// or its table is missing, that is a failure, not a reason to skip.
 #[test]
-fn the_reference_copy_matches_design_md_when_it_is_present() {
-    let path = workspace().parent().map(|p| p.join("shared/DESIGN.md"));
-    let Some(design) = path.as_deref().and_then(|p| fs::read_to_string(p).ok()) else {
-        eprintln!("note: no ../shared/DESIGN.md beside the workspace; the copy of its table is used as is");
-        return;
-    };
-    let from_design = design_md_rows(&design);
+fn the_reference_copy_matches_the_words_table_of_docs_design_md() {
+    let path = workspace().join(DESIGN_DOC);
+    let design = fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("cannot read {}: {e} — the reference wording lives in its `{WORDS_HEADING}` section", path.display())
+    });
+
+    let from_design = words_table(&design).unwrap_or_else(|problem| panic!("{}: {problem}", path.display()));
+
     let copied: Vec<(String, String, String)> =
         REFERENCE_WORDING.iter().map(|(idea, _, en, fi)| (idea.to_string(), en.to_string(), fi.to_string())).collect();
-    assert_eq!(from_design, copied, "DESIGN.md section 4 changed: update REFERENCE_WORDING");
+    assert_eq!(
+        from_design, copied,
+        "the words table of {DESIGN_DOC} and REFERENCE_WORDING differ: change them together, with locales/*.json"
+    );
+}
+
+#[test]
+fn the_words_table_reader_says_what_is_missing() {
+    let table =
+        "| key idea | English | Finnish |\n| --- | --- | --- |\n| button | Delete my account | Poista tilini |\n";
+    let design = format!("# Design\n\n## Words\n\nText.\n\n{table}\nMore text.\n\n## Next\n\n| a | b | c |\n");
+
+    assert_eq!(
+        words_table(&design),
+        Ok(vec![("button".to_owned(), "Delete my account".to_owned(), "Poista tilini".to_owned())])
+    );
+    assert_eq!(words_table("# Design\n## Other\n"), Err("no `## Words` section".to_owned()));
+    assert_eq!(
+        words_table("## Words\nNo table.\n## Next\n| a | b | c |\n"),
+        Err("no table in the `## Words` section".to_owned())
+    );
+    assert!(words_table("## Words\n| a | b |\n| --- | --- |\n").unwrap_err().contains("header"));
+    assert_eq!(
+        words_table("## Words\n| key idea | English | Finnish |\n| --- | --- | --- |\n"),
+        Err("the words table has no rows".to_owned())
+    );
+    assert!(words_table(&design.replace("| button |", "| button | extra |")).unwrap_err().contains("4 cells"));
 }
 
 // ---------------------------------------------------------------------------------------------

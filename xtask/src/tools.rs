@@ -1,5 +1,5 @@
 //! Installs what the build and the tests need when it is missing, one line saying what and why.
-//! Versions are pinned where a mismatch breaks the build (TOOLCHAIN.md); nothing prompts.
+//! Versions are pinned where a mismatch breaks the build (docs/operations.md, "Toolchain"); nothing prompts.
 
 use crate::process::{self, is_root};
 use crate::workspace::{cargo, Workspace};
@@ -107,7 +107,7 @@ fn ensure_wasm_bindgen(ws: &Workspace) -> Result<()> {
         "installing wasm-bindgen-cli {wanted} (must match the wasm-bindgen crate in Cargo.lock; {}; about 4 minutes)",
         found.map_or("not installed".to_owned(), |f| format!("found {f}"))
     );
-    // No --locked: its own lock file does not build with current Rust (TOOLCHAIN.md).
+    // No --locked: its own lock file does not build with current Rust (docs/operations.md, "Toolchain").
     process::run(
         cargo().args(["install", "wasm-bindgen-cli"]).arg(format!("--version=={wanted}")).stdin(Stdio::null()),
         "read cargo's message above; crates.io must be reachable",
