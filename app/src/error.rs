@@ -29,6 +29,8 @@ pub enum AppError {
     AlreadyDeleted,
     /// Too many attempts: try again after this many seconds.
     RateLimited { retry_after_secs: u64 },
+    /// The server is saturated (password hashing): try again after this many seconds.
+    Busy { retry_after_secs: u64 },
 }
 
 impl AppError {
@@ -46,6 +48,7 @@ impl AppError {
                 let minutes = retry_after_secs.div_ceil(60) as i64;
                 fill(t.error_rate_limited.select(minutes), &[("minutes", &minutes)])
             }
+            AppError::Busy { .. } => t.error_busy.to_owned(),
         }
     }
 

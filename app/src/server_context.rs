@@ -35,6 +35,9 @@ pub fn set_status(status: StatusCode) {
 /// this on the way out. A plain form post keeps the redirect back to its page that Leptos gives
 /// it (with the error in the address), so the page can show the error after the reload.
 pub fn with_status(error: AppError) -> AppError {
+    if let AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } = error {
+        expect_context::<ResponseOptions>().insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    }
     if is_plain_form_post() {
         return error;
     }
@@ -46,6 +49,7 @@ pub fn with_status(error: AppError) -> AppError {
         AppError::PasswordTooOld => StatusCode::FORBIDDEN,
         AppError::AlreadyDeleted => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
     };
     set_status(status);
     error

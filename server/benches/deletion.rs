@@ -12,7 +12,7 @@
 //! - `one-transaction <account>`: the baseline of the erasure, the same data removed by plain
 //!   statements in one transaction (what a cascading DELETE does); prints `{"ms"}`.
 
-use app::auth::{session, store::record_password_entry};
+use app::auth::session;
 use app::deactivation::store::deactivate_in;
 use app::domain::deactivation::{Feedback, Reason};
 use serde_json::{json, Value};
@@ -79,7 +79,6 @@ async fn run(args: &[String]) -> Result<Value, String> {
 async fn new_session(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Value> {
     let mut tx = pool.begin().await?;
     let token = session::create(&mut tx, account_id).await?;
-    record_password_entry(&mut tx, account_id).await?;
     tx.commit().await?;
     let cookie = token.set_cookie(false);
     let value = cookie.split(';').next().and_then(|pair| pair.split_once('=')).map(|(_, value)| value);
@@ -97,7 +96,9 @@ async fn time_deletions(pool: &PgPool, rollbacks: usize, accounts: &[Uuid]) -> R
             let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
             let started = Instant::now();
             let mut tx = conn.begin().await.map_err(|e| e.to_string())?;
-            deactivate_in(&mut tx, account_id, &digest, &feedback).await.map_err(|e| e.to_string())?;
+            // The deletion is done from a session just signed in, as the form's is.
+            let session = session::create(&mut tx, account_id).await.map_err(|e| e.to_string())?;
+            deactivate_in(&mut tx, account_id, &session, &digest, &feedback).await.map_err(|e| e.to_string())?;
             if commit {
                 tx.commit().await.map_err(|e| e.to_string())?;
             } else {

@@ -29,7 +29,7 @@
 //! | `pending_refund` | `false` | one more order, paid then cancelled, with a pending refund of its total |
 //! | `store` | `false` | makes the account a seller: its own open store with 3 listed products and 2 sales to the shared account "Fixture Buyer" (one completed, one paid) |
 //! | `buy_from_store` | none | the id of an open store (another fixture account's `store_id`): the `orders`, `messages` and `pending_refund` are with that store instead of "Fixture Supplies" |
-//! | `password_age_minutes` | `0` | 0 to 525600: the password was last entered this long ago (more than 10 asks for it again before a deactivation) |
+//! | `password_age_minutes` | `0` | 0 to 525600: in the returned `session`, the password was last entered this long ago (more than 10 asks for it again before a deactivation); a sign-in starts a session of its own, with the password just entered |
 //!
 //! The account also gets a phone number and one address (copied into its orders' shipping
 //! snapshot), unique to it, so a sweep for its personal data finds only its own rows.
@@ -38,7 +38,7 @@
 //!
 //! ```json
 //! { "id": "<uuid>", "email": "e2e-<uuid>@example.test", "password": "<random>",
-//!   "name": "...", "locale": "en", "store_id": "<uuid>" | null }
+//!   "name": "...", "locale": "en", "store_id": "<uuid>" | null, "session": "<cookie value>" }
 //! ```
 //!
 //! or `400 Bad Request` with `{ "error": "..." }` saying what is wrong (malformed JSON, an unknown
@@ -47,6 +47,7 @@
 //! first use (safely under concurrent calls); none of them can sign in.
 
 use crate::startup::AppState;
+use app::auth::session;
 use axum::{
     extract::{rejection::JsonRejection, State},
     http::StatusCode,
@@ -118,6 +119,9 @@ pub struct CreatedAccount {
     pub name: String,
     pub locale: &'static str,
     pub store_id: Option<Uuid>,
+    /// The value of a `session` cookie already signed in as the account, whose password was
+    /// entered in it `password_age_minutes` ago (a suite may skip the sign-in page with it).
+    pub session: String,
 }
 
 /// A checked request.
@@ -279,8 +283,8 @@ async fn create(pool: &PgPool, spec: Spec) -> Result<CreatedAccount, sqlx::Error
 
     let mut tx = pool.begin().await?;
     let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO accounts (email, password_hash, name, country, phone, preferred_locale, password_entered_at)
-         VALUES ($1, $2, $3, $4, $5, $6, now() - make_interval(mins => $7)) RETURNING id",
+        "INSERT INTO accounts (email, password_hash, name, country, phone, preferred_locale)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(&email)
     .bind(&hash)
@@ -288,7 +292,6 @@ async fn create(pool: &PgPool, spec: Spec) -> Result<CreatedAccount, sqlx::Error
     .bind(country)
     .bind(&phone)
     .bind(spec.locale)
-    .bind(spec.password_age_minutes)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
@@ -359,9 +362,23 @@ async fn create(pool: &PgPool, spec: Spec) -> Result<CreatedAccount, sqlx::Error
     }
 
     let store_id = if spec.store { Some(insert_store(&mut tx, id, &name, spec.locale, now).await?) } else { None };
+    let session = session::create(&mut tx, id).await?;
+    sqlx::query("UPDATE sessions SET password_entered_at = now() - make_interval(mins => $2) WHERE account_id = $1")
+        .bind(id)
+        .bind(spec.password_age_minutes)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
 
-    Ok(CreatedAccount { id, email, password, name, locale: spec.locale, store_id })
+    Ok(CreatedAccount {
+        id,
+        email,
+        password,
+        name,
+        locale: spec.locale,
+        store_id,
+        session: session.as_str().to_owned(),
+    })
 }
 
 struct Supplier {

@@ -3,7 +3,7 @@
 
 use crate::locale_redirect::cookie;
 use app::{
-    auth::session::{self, SessionToken, SESSION_COOKIE},
+    auth::session::{self, SessionToken},
     server_context::ServerContext,
 };
 use axum::{
@@ -13,7 +13,7 @@ use axum::{
     response::Response,
 };
 pub async fn resolve_session(State(ctx): State<ServerContext>, mut request: Request, next: Next) -> Response {
-    let Some(raw) = cookie(request.headers(), SESSION_COOKIE) else {
+    let Some(raw) = cookie(request.headers(), session::cookie_name(ctx.secure_cookies)) else {
         return next.run(request).await;
     };
     let signed_in = match SessionToken::from_cookie(&raw) {

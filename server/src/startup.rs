@@ -155,7 +155,7 @@ fn router(state: AppState, test_fixtures: bool) -> Router {
         .layer(middleware::from_fn(redirect_to_locale))
         .layer(middleware::from_fn_with_state(state.origin.clone(), security::refuse_cross_site))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(middleware::from_fn(security::security_headers))
+        .layer(middleware::from_fn_with_state(state.origin.clone(), security::security_headers))
         .with_state(state)
 }
 

@@ -183,7 +183,7 @@ SELECT :'account', 'Huge Account ' || :'tag', g || ' Long Street', 'London', 'N1
 INSERT INTO sessions (token_hash, account_id, expires_at)
 SELECT sha256(convert_to(gen_random_uuid()::text, 'UTF8')), :'account', now() + interval '30 days'
   FROM generate_series(1, 3);
-INSERT INTO rate_limit_hits (bucket, key) VALUES ('sign_in_account', :'account'), ('deletion', :'account');
+INSERT INTO rate_limits (bucket, key) VALUES ('sign_in_account', :'account'), ('deletion', :'account');
 INSERT INTO conversations (buyer_id, store_id, subject)
 SELECT :'account', :'counterparty_store', 'About order ' || g FROM generate_series(1, :conversations) g;
 SELECT :'account', :'own_store', :'counterparty', :'counterparty_store';

@@ -12,7 +12,7 @@ pub fn random_hex(bytes: usize) -> Result<String> {
     fs::File::open("/dev/urandom")
         .and_then(|mut urandom| urandom.read_exact(&mut buffer))
         .map_err(|e| anyhow!("cannot read /dev/urandom: {e} — this needs a Linux system"))?;
-    Ok(buffer.iter().map(|byte| format!("{byte:02x}")).collect())
+    Ok(hex::encode(buffer))
 }
 
 /// The secret stored in `path`, created (random, `bytes` long, readable only by us) if missing.

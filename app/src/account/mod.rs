@@ -92,15 +92,10 @@ pub struct Page<T> {
     pub has_next: bool,
 }
 
-#[cfg(feature = "ssr")]
-fn require_account() -> Result<crate::auth::session::SignedIn, AppError> {
-    crate::auth::session::signed_in().ok_or(AppError::NotSignedIn)
-}
-
 #[server(prefix = "/api", endpoint = "account_overview")]
 pub async fn account_overview() -> Result<Overview, AppError> {
     async {
-        let me = require_account()?;
+        let me = crate::auth::session::require_signed_in()?;
         Ok(store::overview(&crate::server_context::server_context().pool, me.account_id).await?)
     }
     .await
@@ -110,8 +105,8 @@ pub async fn account_overview() -> Result<Overview, AppError> {
 #[server(prefix = "/api", endpoint = "my_orders")]
 pub async fn my_orders(page: i64) -> Result<Page<OrderRow>, AppError> {
     async {
-        let me = require_account()?;
-        Ok(store::orders(&crate::server_context::server_context().pool, me.account_id, page.max(1)).await?)
+        let me = crate::auth::session::require_signed_in()?;
+        Ok(store::orders(&crate::server_context::server_context().pool, me.account_id, page).await?)
     }
     .await
     .map_err(with_status)
@@ -120,8 +115,8 @@ pub async fn my_orders(page: i64) -> Result<Page<OrderRow>, AppError> {
 #[server(prefix = "/api", endpoint = "my_messages")]
 pub async fn my_messages(page: i64) -> Result<Page<MessageRow>, AppError> {
     async {
-        let me = require_account()?;
-        Ok(store::messages(&crate::server_context::server_context().pool, me.account_id, page.max(1)).await?)
+        let me = crate::auth::session::require_signed_in()?;
+        Ok(store::messages(&crate::server_context::server_context().pool, me.account_id, page).await?)
     }
     .await
     .map_err(with_status)
@@ -134,15 +129,16 @@ pub async fn update_profile(name: String, country: String, phone: String) -> Res
             account::{Country, PersonName, Phone},
             problems::Problems,
         };
-        let me = require_account()?;
+        let me = crate::auth::session::require_signed_in()?;
         let mut problems = Problems::default();
         let name = problems.check("name", PersonName::parse(&name));
         let country = problems.check("country", Country::parse(&country));
         let phone = problems.check("phone", Phone::parse_optional(&phone));
         problems.into_result().map_err(AppError::Invalid)?;
         let pool = crate::server_context::server_context().pool;
-        Ok(store::update_profile(&pool, me.account_id, &name.unwrap(), country.unwrap(), phone.unwrap().as_ref())
-            .await?)
+        store::update_profile(&pool, me.account_id, &name.unwrap(), country.unwrap(), phone.unwrap().as_ref())
+            .await?
+            .ok_or(AppError::NotSignedIn)
     }
     .await
     .map_err(with_status)
@@ -152,29 +148,21 @@ pub async fn update_profile(name: String, country: String, phone: String) -> Res
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     async {
         use crate::{
-            auth::{rate_limit::PASSWORD_RECHECK_PER_ACCOUNT, store as auth_store},
+            auth::store as auth_store,
             domain::{
                 account::{typed_password, NewPassword},
                 problems::Problems,
-                FieldProblem, Problem,
             },
         };
-        let me = require_account()?;
+        let me = crate::auth::session::require_signed_in()?;
         let mut problems = Problems::default();
         let current = problems.check("current", typed_password(&current));
         let new = problems.check("new", NewPassword::parse(&new));
         problems.into_result().map_err(AppError::Invalid)?;
         let pool = crate::server_context::server_context().pool;
-        let key = me.account_id.to_string();
-        PASSWORD_RECHECK_PER_ACCOUNT.enforce(&pool, &key).await?;
-        let hash = store::password_hash(&pool, me.account_id).await?;
-        if !auth_store::verify_password(current.unwrap(), Some(hash)).await {
-            PASSWORD_RECHECK_PER_ACCOUNT.record_failure(&pool, &key).await?;
-            return Err(AppError::Invalid(vec![FieldProblem::new("current", Problem::PasswordWrong)]));
-        }
-        let new_hash = auth_store::hash_password(&new.unwrap()).await;
-        store::set_password(&pool, me.account_id, &new_hash).await?;
-        Ok(())
+        auth_store::recheck_password(&pool, me.account_id, current.unwrap(), "current").await?;
+        let new_hash = auth_store::hash_password(&new.unwrap()).await?;
+        store::set_password(&pool, me.account_id, &me.token, &new_hash).await?.ok_or(AppError::NotSignedIn)
     }
     .await
     .map_err(with_status)

@@ -1,6 +1,7 @@
 //! Reading and updating the signed-in person's own rows.
 
 use super::{MessageRow, OrderRow, OrderStatus, Overview, Page, Profile, COUNT_CAP, PAGE_SIZE};
+use crate::auth::session::{self, SessionToken};
 use crate::domain::account::{Country, PersonName, Phone};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -31,7 +32,7 @@ pub async fn overview(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Overview>
     Ok(Overview { profile: profile_of(profile), orders, messages })
 }
 
-/// Page `page` (from 1) of `sql`, whose `$1` is the account and `$2`/`$3` the LIMIT and OFFSET:
+/// Page `page` of `sql` (below 1 counts as 1; far past the end is simply empty), whose `$1` is the account and `$2`/`$3` the LIMIT and OFFSET:
 /// one row more than a page is fetched to know whether a next page exists; `row` turns each
 /// fetched row into what the page shows.
 async fn fetch_page<R, T>(
@@ -44,8 +45,10 @@ async fn fetch_page<R, T>(
 where
     R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
+    let page = page.max(1);
+    let offset = (page - 1).saturating_mul(PAGE_SIZE);
     let mut rows: Vec<R> =
-        sqlx::query_as(sql).bind(account_id).bind(PAGE_SIZE + 1).bind((page - 1) * PAGE_SIZE).fetch_all(pool).await?;
+        sqlx::query_as(sql).bind(account_id).bind(PAGE_SIZE + 1).bind(offset).fetch_all(pool).await?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     Ok(Page { rows: rows.into_iter().map(row).collect(), number: page, has_next })
@@ -84,35 +87,50 @@ pub async fn messages(pool: &PgPool, account_id: Uuid, page: i64) -> sqlx::Resul
     .await
 }
 
+/// Saves the profile of a live account; `None` once the account is deleted, so a save racing
+/// the deletion can never write personal data back into the scrubbed row.
 pub async fn update_profile(
     pool: &PgPool,
     account_id: Uuid,
     name: &PersonName,
     country: Country,
     phone: Option<&Phone>,
-) -> sqlx::Result<Profile> {
-    let row: ProfileRow = sqlx::query_as(&format!(
-        "UPDATE accounts SET name = $2, country = $3, phone = $4 WHERE id = $1 RETURNING {PROFILE_COLUMNS}"
+) -> sqlx::Result<Option<Profile>> {
+    let row: Option<ProfileRow> = sqlx::query_as(&format!(
+        "UPDATE accounts SET name = $2, country = $3, phone = $4
+          WHERE id = $1 AND deleted_at IS NULL
+         RETURNING {PROFILE_COLUMNS}"
     ))
     .bind(account_id)
     .bind(name.as_str())
     .bind(country.code())
     .bind(phone.map(Phone::as_str))
-    .fetch_one(pool)
+    .fetch_optional(pool)
     .await?;
-    Ok(profile_of(row))
+    Ok(row.map(profile_of))
 }
 
-pub async fn password_hash(pool: &PgPool, account_id: Uuid) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1").bind(account_id).fetch_one(pool).await
-}
-
-/// A new password also counts as a fresh password entry.
-pub async fn set_password(pool: &PgPool, account_id: Uuid, hash: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE accounts SET password_hash = $2, password_entered_at = now() WHERE id = $1")
+/// Sets a new password of a live account from the session `session`: every other session of
+/// the account ends (whoever held one must prove the new password), and this one counts as a
+/// fresh password entry. `None` once the account is deleted.
+pub async fn set_password(
+    pool: &PgPool,
+    account_id: Uuid,
+    session: &SessionToken,
+    hash: &str,
+) -> sqlx::Result<Option<()>> {
+    let mut tx = pool.begin().await?;
+    let changed = sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1 AND deleted_at IS NULL")
         .bind(account_id)
         .bind(hash)
-        .execute(pool)
-        .await?;
-    Ok(())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Ok(None);
+    }
+    session::end_others(&mut tx, account_id, session).await?;
+    session::record_password_entry(&mut tx, session).await?;
+    tx.commit().await?;
+    Ok(Some(()))
 }

@@ -24,7 +24,7 @@ impl EmailDigester {
 
     /// The digest as hex, for text keys such as rate-limit buckets.
     pub fn digest_hex(&self, email: &EmailAddress) -> String {
-        self.digest(email).iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(self.digest(email))
     }
 }
 

@@ -54,7 +54,7 @@ mod server {
     use super::safe_next;
     use crate::{
         auth::{
-            rate_limit::{Limit, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP},
+            rate_limit::{SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP, SIGN_UP_PER_IP},
             session,
             store::{self, InsertAccountError, NewAccount},
         },
@@ -80,22 +80,23 @@ mod server {
         problems.into_result().map_err(AppError::Invalid)?;
         let (email, password) = (email.unwrap(), password.unwrap());
 
+        // Counted before the hash is checked, so parallel guesses cannot outrun the limit.
         let attempts = [
             (&SIGN_IN_PER_IP, client_ip().map(|ip| ip.to_string()).unwrap_or_default()),
             (&SIGN_IN_PER_ACCOUNT, ctx.digester.digest_hex(&email)),
         ];
         for (limit, key) in &attempts {
-            limit.enforce(&ctx.pool, key).await?;
+            limit.attempt(&ctx.pool, key).await?;
         }
 
         let credentials = store::find_credentials(&ctx.pool, &email).await?;
-        let hash = credentials.as_ref().map(|c| c.password_hash.clone());
-        let Some(account_id) = credentials.map(|c| c.account_id) else {
-            store::verify_password(password, None).await;
-            return fail_sign_in(&attempts).await;
+        let (account_id, hash) = credentials.map(|c| (c.account_id, c.password_hash)).unzip();
+        let verified = store::verify_password(password, hash).await?;
+        let Some(account_id) = account_id.filter(|_| verified) else {
+            return Err(AppError::SignInFailed);
         };
-        if !store::verify_password(password, hash).await {
-            return fail_sign_in(&attempts).await;
+        for (limit, key) in &attempts {
+            limit.forgive(&ctx.pool, key).await?;
         }
 
         let mut tx = ctx.pool.begin().await?;
@@ -104,21 +105,12 @@ mod server {
             session::delete(&mut tx, &previous.token).await?;
         }
         let token = session::create(&mut tx, account_id).await?;
-        store::record_password_entry(&mut tx, account_id).await?;
         tx.commit().await?;
 
         set_cookie(&token.set_cookie(ctx.secure_cookies));
         let target = safe_next(next).map_or_else(|| locale_of(locale).href("/"), str::to_owned);
         redirect_plain_form_post(&target);
         Ok(target)
-    }
-
-    async fn fail_sign_in(attempts: &[(&Limit, String)]) -> Result<String, AppError> {
-        let ctx = server_context();
-        for (limit, key) in attempts {
-            limit.record_failure(&ctx.pool, key).await?;
-        }
-        Err(AppError::SignInFailed)
     }
 
     pub async fn sign_up(
@@ -145,9 +137,13 @@ mod server {
         };
         let email_problem = |problem| AppError::Invalid(vec![FieldProblem::new("email", problem)]);
 
-        let password_hash = store::hash_password(&account.password).await;
+        SIGN_UP_PER_IP.attempt(&ctx.pool, &client_ip().map(|ip| ip.to_string()).unwrap_or_default()).await?;
+        let password_hash = store::hash_password(&account.password).await?;
+        let digest = ctx.digester.digest(&account.email);
         let mut tx = ctx.pool.begin().await?;
-        if store::is_blocked(&mut tx, &ctx.digester.digest(&account.email)).await? {
+        // Waits for a deletion of this address under way, whose block must win.
+        store::lock_address(&mut tx, &digest).await?;
+        if store::is_blocked(&mut tx, &digest).await? {
             return Err(email_problem(Problem::EmailBlocked));
         }
         let account_id = match store::insert_account(&mut tx, &account, &password_hash).await {

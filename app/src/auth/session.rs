@@ -2,6 +2,7 @@
 //! the account it belongs to, so a deletion can end every session of an account in the same
 //! transaction, and a copy of the table cannot be replayed.
 
+use crate::error::AppError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -9,7 +10,16 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-pub const SESSION_COOKIE: &str = "session";
+/// The session cookie's name. Over https it carries the `__Host-` prefix: browsers then accept
+/// it only with `Secure`, `Path=/` and no `Domain`, so no other host (a sibling subdomain, a
+/// plain-http man in the middle) can plant or shadow it.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-session"
+    } else {
+        "session"
+    }
+}
 const SESSION_DAYS: i64 = 14;
 
 /// The secret a browser holds: 256 random bits.
@@ -29,25 +39,31 @@ impl SessionToken {
             .then(|| SessionToken(value.to_owned()))
     }
 
-    fn hash(&self) -> Vec<u8> {
+    /// The token itself, as the cookie carries it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What the `sessions` table keys the session by.
+    pub(crate) fn hash(&self) -> Vec<u8> {
         Sha256::digest(self.0.as_bytes()).to_vec()
     }
 
-    /// `Set-Cookie` for this session: HttpOnly, SameSite=Lax, Secure over https.
+    /// `Set-Cookie` for this session: HttpOnly, SameSite=Lax; over https Secure and `__Host-`.
     pub fn set_cookie(&self, secure: bool) -> String {
-        let secure = if secure { "; Secure" } else { "" };
-        format!(
-            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            self.0,
-            SESSION_DAYS * 24 * 60 * 60
-        )
+        session_cookie(secure, &self.0, SESSION_DAYS * 24 * 60 * 60)
     }
 }
 
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_cookie(secure: bool) -> String {
+    session_cookie(secure, "", 0)
+}
+
+fn session_cookie(secure: bool, value: &str, max_age_secs: i64) -> String {
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
 }
 
 impl std::fmt::Debug for SessionToken {
@@ -62,6 +78,7 @@ pub struct SignedIn {
     pub account_id: Uuid,
     pub name: String,
     pub email: String,
+    /// When the password was last entered in this session (not in any other).
     pub password_entered_at: DateTime<Utc>,
     pub token: SessionToken,
 }
@@ -71,7 +88,13 @@ pub fn signed_in() -> Option<SignedIn> {
     leptos::prelude::use_context::<http::request::Parts>()?.extensions.get::<SignedIn>().cloned()
 }
 
-/// Starts a session for `account_id`.
+/// The signed-in account of the request, or [`AppError::NotSignedIn`].
+pub fn require_signed_in() -> Result<SignedIn, AppError> {
+    signed_in().ok_or(AppError::NotSignedIn)
+}
+
+/// Starts a session for `account_id`; the password counts as entered in it just now (every
+/// session starts at a sign-in or a sign-up).
 pub async fn create(conn: &mut PgConnection, account_id: Uuid) -> sqlx::Result<SessionToken> {
     let token = SessionToken::generate();
     sqlx::query(
@@ -89,7 +112,7 @@ pub async fn create(conn: &mut PgConnection, account_id: Uuid) -> sqlx::Result<S
 /// The account a token signs in, unless the session expired or the account was deleted.
 pub async fn resolve(pool: &PgPool, token: SessionToken) -> sqlx::Result<Option<SignedIn>> {
     let row: Option<(Uuid, String, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT a.id, a.name, a.email, a.password_entered_at
+        "SELECT a.id, a.name, a.email, s.password_entered_at
            FROM sessions s JOIN accounts a ON a.id = s.account_id
           WHERE s.token_hash = $1 AND s.expires_at > now() AND a.deleted_at IS NULL",
     )
@@ -103,6 +126,25 @@ pub async fn resolve(pool: &PgPool, token: SessionToken) -> sqlx::Result<Option<
         password_entered_at,
         token,
     }))
+}
+
+/// Remembers that the person just proved, in this session only, that they know the password.
+pub async fn record_password_entry(conn: &mut PgConnection, token: &SessionToken) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET password_entered_at = now() WHERE token_hash = $1")
+        .bind(token.hash())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of the account but `keep` (after a password change).
+pub async fn end_others(conn: &mut PgConnection, account_id: Uuid, keep: &SessionToken) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+        .bind(account_id)
+        .bind(keep.hash())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Ends one session (signing out).
@@ -130,7 +172,9 @@ mod tests {
         let token = SessionToken::generate();
         let plain = token.set_cookie(false);
         assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && !plain.contains("Secure"));
-        assert!(token.set_cookie(true).ends_with("; Secure"));
+        let secure = token.set_cookie(true);
+        assert!(secure.starts_with("__Host-session=") && secure.ends_with("; Secure"), "{secure}");
+        assert!(!secure.contains("Domain"), "{secure}");
         assert!(clear_cookie(false).contains("Max-Age=0"));
     }
 }

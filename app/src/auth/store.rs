@@ -1,6 +1,9 @@
 //! Account rows: looking up credentials, creating accounts, the blocked-email list.
 
+use crate::auth::rate_limit::PASSWORD_RECHECK_PER_ACCOUNT;
 use crate::domain::account::{Country, EmailAddress, NewPassword, PersonName};
+use crate::domain::{FieldProblem, Problem};
+use crate::error::AppError;
 use crate::i18n::Locale;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -41,7 +44,7 @@ pub enum InsertAccountError {
     Database(sqlx::Error),
 }
 
-/// Creates the account; its password counts as just entered.
+/// Creates the account.
 pub async fn insert_account(
     conn: &mut PgConnection,
     account: &NewAccount,
@@ -64,29 +67,84 @@ pub async fn insert_account(
     })
 }
 
-/// Remembers that the person just proved they know the password (sign-in, re-authentication).
-pub async fn record_password_entry(conn: &mut PgConnection, account_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE accounts SET password_entered_at = now() WHERE id = $1").bind(account_id).execute(conn).await?;
-    Ok(())
+/// Argon2 is slow and takes about 19 MiB on purpose: hash and verify off the async workers,
+/// at most one per core at a time, with a bounded queue. Over it the request is refused
+/// ([`AppError::Busy`]) instead of piling up memory and blocking threads.
+struct HashingSlots {
+    queue: tokio::sync::Semaphore,
+    workers: tokio::sync::Semaphore,
 }
 
-/// Argon2 is slow on purpose: hash and verify off the async workers.
-pub async fn hash_password(password: &NewPassword) -> String {
+/// Requests that may wait for a core, per core.
+const QUEUED_PER_CORE: usize = 8;
+/// What a refused request is told to wait.
+const BUSY_RETRY_AFTER_SECS: u64 = 2;
+
+static HASHING: std::sync::LazyLock<HashingSlots> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    HashingSlots {
+        queue: tokio::sync::Semaphore::new(cores * (QUEUED_PER_CORE + 1)),
+        workers: tokio::sync::Semaphore::new(cores),
+    }
+});
+
+/// Runs `work` (a hash or a verification) in a hashing slot.
+async fn in_hashing_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let Ok(_queued) = HASHING.queue.try_acquire() else {
+        tracing::warn!("password hashing is saturated: refused a request");
+        return Err(AppError::Busy { retry_after_secs: BUSY_RETRY_AFTER_SECS });
+    };
+    let _worker = HASHING.workers.acquire().await.expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(work).await.map_err(|error| {
+        tracing::error!(%error, "a password hash panicked");
+        AppError::Internal
+    })
+}
+
+pub async fn hash_password(password: &NewPassword) -> Result<String, AppError> {
     let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || password_auth::generate_hash(password)).await.expect("hashing does not panic")
+    in_hashing_slot(move || password_auth::generate_hash(password)).await
 }
 
 /// Checks `password` against `hash`, or against a dummy hash when there is no account, so an
 /// unknown address and a wrong password take the same time.
-pub async fn verify_password(password: &str, hash: Option<String>) -> bool {
+pub async fn verify_password(password: &str, hash: Option<String>) -> Result<bool, AppError> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    in_hashing_slot(move || {
         let real = hash.is_some();
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
         password_auth::verify_password(password, &hash).is_ok() && real
     })
     .await
-    .expect("verifying does not panic")
+}
+
+/// Checks a password typed by a signed-in person (to confirm a deletion, to change it) against
+/// their account, counted by [`PASSWORD_RECHECK_PER_ACCOUNT`] before the hash runs. A wrong one
+/// is a problem at `field`.
+pub async fn recheck_password(pool: &PgPool, account_id: Uuid, password: &str, field: &str) -> Result<(), AppError> {
+    let key = account_id.to_string();
+    PASSWORD_RECHECK_PER_ACCOUNT.attempt(pool, &key).await?;
+    let hash: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1 AND deleted_at IS NULL")
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?;
+    let Some(hash) = hash else {
+        return Err(AppError::NotSignedIn);
+    };
+    if !verify_password(password, Some(hash)).await? {
+        return Err(AppError::Invalid(vec![FieldProblem::new(field, Problem::PasswordWrong)]));
+    }
+    PASSWORD_RECHECK_PER_ACCOUNT.forgive(pool, &key).await?;
+    Ok(())
+}
+
+/// Serializes the transactions about one address (its keyed digest): a sign-up waits for a
+/// deletion of the same address under way, and then finds it blocked.
+pub async fn lock_address(conn: &mut PgConnection, digest: &[u8]) -> sqlx::Result<()> {
+    let key = i64::from_be_bytes(digest[..8].try_into().expect("a digest has at least 8 bytes"));
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(conn).await?;
+    Ok(())
 }
 
 /// A hash with the same parameters as real ones, of a password nobody types.

@@ -100,15 +100,14 @@ mod server {
     use super::{store, DeactivationState, RECENT_PASSWORD_MINUTES};
     use crate::{
         auth::{
-            rate_limit::{DELETION_PER_ACCOUNT, PASSWORD_RECHECK_PER_ACCOUNT},
-            session::{self, SignedIn},
+            rate_limit::DELETION_PER_ACCOUNT,
+            session::{self, require_signed_in as me, SignedIn},
             store as auth_store,
         },
         domain::{
             account::typed_password,
             deactivation::{parse_deactivation, DeactivationInput},
             problems::Problems,
-            FieldProblem, Problem,
         },
         error::AppError,
         i18n::Locale,
@@ -118,10 +117,6 @@ mod server {
     use http::{header::HeaderName, HeaderValue};
     use leptos::prelude::expect_context;
     use leptos_axum::ResponseOptions;
-
-    fn me() -> Result<SignedIn, AppError> {
-        session::signed_in().ok_or(AppError::NotSignedIn)
-    }
 
     fn password_is_recent(me: &SignedIn) -> bool {
         Utc::now() - me.password_entered_at < Duration::minutes(RECENT_PASSWORD_MINUTES)
@@ -142,15 +137,9 @@ mod server {
         let mut problems = Problems::default();
         let password = problems.check("password", typed_password(password));
         problems.into_result().map_err(AppError::Invalid)?;
-        let key = me.account_id.to_string();
-        PASSWORD_RECHECK_PER_ACCOUNT.enforce(&pool, &key).await?;
-        let hash = crate::account::store::password_hash(&pool, me.account_id).await?;
-        if !auth_store::verify_password(password.unwrap(), Some(hash)).await {
-            PASSWORD_RECHECK_PER_ACCOUNT.record_failure(&pool, &key).await?;
-            return Err(AppError::Invalid(vec![FieldProblem::new("password", Problem::PasswordWrong)]));
-        }
+        auth_store::recheck_password(&pool, me.account_id, password.unwrap(), "password").await?;
         let mut conn = pool.acquire().await?;
-        auth_store::record_password_entry(&mut conn, me.account_id).await?;
+        session::record_password_entry(&mut conn, &me.token).await?;
         Ok(())
     }
 
@@ -168,12 +157,12 @@ mod server {
             return Err(AppError::PasswordTooOld);
         }
         let key = me.account_id.to_string();
-        DELETION_PER_ACCOUNT.enforce(&ctx.pool, &key).await?;
+        DELETION_PER_ACCOUNT.refuse_if_exhausted(&ctx.pool, &key).await?;
         let input = DeactivationInput { email, phrase, reason, other_text };
         let feedback = match parse_deactivation(&input, &me.email, locale) {
             Ok(feedback) => feedback,
             Err(problems) => {
-                DELETION_PER_ACCOUNT.record_failure(&ctx.pool, &key).await?;
+                DELETION_PER_ACCOUNT.attempt(&ctx.pool, &key).await?;
                 return Err(AppError::Invalid(problems));
             }
         };
@@ -181,9 +170,10 @@ mod server {
             tracing::error!("a stored email address does not parse");
             AppError::Internal
         })?);
-        let receipt = match store::deactivate(&ctx.pool, me.account_id, &digest, &feedback).await {
+        let receipt = match store::deactivate(&ctx.pool, me.account_id, &me.token, &digest, &feedback).await {
             Ok(receipt) => receipt,
             Err(store::DeactivateError::AlreadyDeleted) => return Err(AppError::AlreadyDeleted),
+            Err(store::DeactivateError::PasswordTooOld) => return Err(AppError::PasswordTooOld),
             Err(store::DeactivateError::Database(e)) => return Err(e.into()),
         };
 

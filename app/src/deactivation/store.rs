@@ -8,7 +8,8 @@
 //!
 //! [`impact`] is what the deactivation page shows before the form.
 
-use super::{Impact, OpenOrder, PendingRefund, StoreImpact};
+use super::{Impact, OpenOrder, PendingRefund, StoreImpact, RECENT_PASSWORD_MINUTES};
+use crate::auth::{session::SessionToken, store::lock_address};
 use crate::domain::deactivation::Feedback;
 use sqlx::{types::Json, PgConnection, PgPool};
 use std::fmt;
@@ -38,9 +39,11 @@ impl fmt::Display for Receipt {
 
 #[derive(Debug)]
 pub enum DeactivateError {
-    /// There is no live account with this id: it was deleted already (perhaps by a concurrent
-    /// call a moment ago), or never existed.
+    /// There is no live account with this id and this session: it was deleted already (perhaps
+    /// by a concurrent call a moment ago), or the session has ended.
     AlreadyDeleted,
+    /// This session's password entry is too old (another session's does not count).
+    PasswordTooOld,
     /// Nothing was changed.
     Database(sqlx::Error),
 }
@@ -55,6 +58,7 @@ impl fmt::Display for DeactivateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DeactivateError::AlreadyDeleted => f.write_str("the account is already deleted"),
+            DeactivateError::PasswordTooOld => f.write_str("the session's password entry is too old"),
             DeactivateError::Database(error) => write!(f, "the deletion was rolled back: {error}"),
         }
     }
@@ -63,7 +67,7 @@ impl fmt::Display for DeactivateError {
 impl std::error::Error for DeactivateError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            DeactivateError::AlreadyDeleted => None,
+            DeactivateError::AlreadyDeleted | DeactivateError::PasswordTooOld => None,
             DeactivateError::Database(error) => Some(error),
         }
     }
@@ -72,9 +76,15 @@ impl std::error::Error for DeactivateError {
 /// The SQL of [`deactivate`], public so tests can `EXPLAIN` it.
 #[doc(hidden)]
 pub mod sql {
-    /// Locks the live account; none means it is deleted already. Concurrent callers wait here
-    /// and then find the row deleted.
-    pub const LOCK_ACCOUNT: &str = "SELECT id FROM accounts WHERE id = $1 AND deleted_at IS NULL FOR UPDATE";
+    /// Locks the live account, if the session `$2` (token hash) is still one of its own, and
+    /// says whether the password was entered in that session within `$3` minutes. No row: the
+    /// account is deleted already or the session ended. Concurrent callers wait here and then
+    /// find the row deleted.
+    pub const LOCK_ACCOUNT: &str = "SELECT s.password_entered_at > now() - $3 * interval '1 minute'
+           FROM accounts a
+           JOIN sessions s ON s.account_id = a.id AND s.token_hash = $2 AND s.expires_at > now()
+          WHERE a.id = $1 AND a.deleted_at IS NULL
+            FOR UPDATE OF a";
 
     /// Deletes the account in place and scrubs its personal data at once; the eraser removes
     /// the row last. The placeholder address keeps the unique index on `lower(email)`.
@@ -85,8 +95,8 @@ pub mod sql {
 
     pub const END_SESSIONS: &str = "DELETE FROM sessions WHERE account_id = $1";
 
-    /// Failed attempts counted against the account (by id) or its address (by digest).
-    pub const FORGET_RATE_LIMITS: &str = "DELETE FROM rate_limit_hits WHERE key = ANY($1)";
+    /// Attempts counted against the account (by id) or its address (by digest).
+    pub const FORGET_RATE_LIMITS: &str = "DELETE FROM rate_limits WHERE key = ANY($1)";
 
     /// Cancels the open orders whose `$column` is `$1`; the paid and shipped ones first get a
     /// pending refund of their total to the original payment.
@@ -164,6 +174,8 @@ pub mod sql {
 /// row, its open orders and its store's open sales are cancelled (paid ones refunded), its store
 /// is closed and unlisted, and its remaining data is queued for the eraser.
 ///
+/// Only the session `session` may do it, and only within [`RECENT_PASSWORD_MINUTES`] of a
+/// password entry in that same session, checked under the account's lock.
 /// `email_digest` is the keyed digest of the account's normalized address
 /// ([`crate::auth::digest::EmailDigester::digest`]). Of concurrent calls for one account,
 /// exactly one succeeds; the others wait for it and get [`DeactivateError::AlreadyDeleted`].
@@ -171,11 +183,12 @@ pub mod sql {
 pub async fn deactivate(
     pool: &PgPool,
     account_id: Uuid,
+    session: &SessionToken,
     email_digest: &[u8],
     feedback: &Feedback,
 ) -> Result<Receipt, DeactivateError> {
     let mut tx = pool.begin().await?;
-    deactivate_in(&mut tx, account_id, email_digest, feedback).await?;
+    deactivate_in(&mut tx, account_id, session, email_digest, feedback).await?;
     tx.commit().await?;
     Ok(Receipt::for_account(account_id))
 }
@@ -184,17 +197,27 @@ pub async fn deactivate(
 pub async fn deactivate_in(
     conn: &mut PgConnection,
     account_id: Uuid,
+    session: &SessionToken,
     email_digest: &[u8],
     feedback: &Feedback,
 ) -> Result<(), DeactivateError> {
-    let live: Option<Uuid> = sqlx::query_scalar(sql::LOCK_ACCOUNT).bind(account_id).fetch_optional(&mut *conn).await?;
-    if live.is_none() {
-        return Err(DeactivateError::AlreadyDeleted);
+    let password_is_recent: Option<bool> = sqlx::query_scalar(sql::LOCK_ACCOUNT)
+        .bind(account_id)
+        .bind(session.hash())
+        .bind(RECENT_PASSWORD_MINUTES as f64)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match password_is_recent {
+        None => return Err(DeactivateError::AlreadyDeleted),
+        Some(false) => return Err(DeactivateError::PasswordTooOld),
+        Some(true) => {}
     }
+    // A sign-up of the same address waits for this transaction, then finds the address blocked.
+    lock_address(&mut *conn, email_digest).await?;
     sqlx::query(sql::SCRUB_ACCOUNT).bind(account_id).bind(NO_PASSWORD).execute(&mut *conn).await?;
     sqlx::query(sql::END_SESSIONS).bind(account_id).execute(&mut *conn).await?;
-    let digest_hex: String = email_digest.iter().map(|b| format!("{b:02x}")).collect();
-    sqlx::query(sql::FORGET_RATE_LIMITS).bind(vec![account_id.to_string(), digest_hex]).execute(&mut *conn).await?;
+    let keys = vec![account_id.to_string(), hex::encode(email_digest)];
+    sqlx::query(sql::FORGET_RATE_LIMITS).bind(keys).execute(&mut *conn).await?;
     sqlx::query(sql::CANCEL_OPEN_PURCHASES).bind(account_id).execute(&mut *conn).await?;
     let store: Option<Uuid> = sqlx::query_scalar(sql::CLOSE_STORE).bind(account_id).fetch_optional(&mut *conn).await?;
     if let Some(store_id) = store {

@@ -172,6 +172,14 @@ mod tests {
     }
 
     #[test]
+    fn names_refuse_control_and_invisible_characters() {
+        for raw in ["Ai\0no", "Aino\u{7}", "Aino\u{202E}nenitriV", "Ai\u{200B}no", "\u{2066}Aino", "Aino\u{FEFF}x"] {
+            assert_eq!(PersonName::parse(raw), Err(Problem::InvalidCharacters), "{raw:?}");
+        }
+        assert!(PersonName::parse("Aino-Kaisa O'Brien Åström").is_ok());
+    }
+
+    #[test]
     fn countries_and_phones() {
         assert_eq!(Country::parse("fi").unwrap().code(), "FI");
         assert_eq!(Country::parse("XX"), Err(Problem::CountryUnknown));

@@ -1,7 +1,7 @@
 //! The deactivation form's rules: the email typed again, the phrase, and the reason.
 
 use super::account::EmailAddress;
-use super::problems::{required_text, FieldProblem, Problem, Problems};
+use super::problems::{is_forbidden_in_text, required_text, FieldProblem, Problem, Problems};
 use crate::i18n::{Locale, Messages};
 use serde::{Deserialize, Serialize};
 
@@ -142,6 +142,7 @@ pub fn parse_deactivation(
                     0 => Err(Problem::OtherTextRequired),
                     n if n < OTHER_TEXT_MIN => Err(Problem::TooShort { min: OTHER_TEXT_MIN }),
                     n if n > OTHER_TEXT_MAX => Err(Problem::TooLong { max: OTHER_TEXT_MAX }),
+                    _ if other_text.chars().any(is_forbidden_in_text) => Err(Problem::InvalidCharacters),
                     _ => Ok(other_text.to_owned()),
                 },
             )

@@ -21,6 +21,7 @@ pub enum Problem {
     ReasonUnknown,
     OtherTextRequired,
     OtherTextNotAllowed,
+    InvalidCharacters,
 }
 
 impl Problem {
@@ -43,6 +44,7 @@ impl Problem {
             Problem::ReasonUnknown => t.problem_reason_unknown.to_owned(),
             Problem::OtherTextRequired => t.problem_other_text_required.to_owned(),
             Problem::OtherTextNotAllowed => t.problem_other_text_not_allowed.to_owned(),
+            Problem::InvalidCharacters => t.problem_text_invalid_characters.to_owned(),
         }
     }
 }
@@ -79,14 +81,31 @@ impl Problems {
     }
 }
 
-/// Trims `raw` and checks it is present and at most `max` characters long.
+/// Trims `raw` and checks it is present, at most `max` characters long, and one line of plain
+/// text (see [`is_forbidden_in_a_line`]).
 pub fn required_text(raw: &str, max: usize) -> Result<String, Problem> {
     let text = raw.trim();
     if text.is_empty() {
         Err(Problem::Required)
     } else if text.chars().count() > max {
         Err(Problem::TooLong { max })
+    } else if text.chars().any(is_forbidden_in_a_line) {
+        Err(Problem::InvalidCharacters)
     } else {
         Ok(text.to_owned())
     }
+}
+
+/// Control characters (PostgreSQL refuses NUL; the others garble what staff and counterparts
+/// read), except the line breaks and tabs of text that spans lines.
+pub fn is_forbidden_in_text(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+}
+
+/// In a one-line value such as a name: every control character, and the invisible ones that
+/// make one name look like another or reorder what follows it (zero-width characters,
+/// bidirectional embeddings, overrides and isolates, the byte order mark).
+pub fn is_forbidden_in_a_line(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }

@@ -28,7 +28,7 @@ async fn sign_in_starts_a_new_session_and_records_the_password_entry() {
     app.sign_up("Returning@Example.com", PASSWORD).await;
     let planted = app.client.get(app.url("/en")).send().await.unwrap();
     assert_eq!(planted.status(), StatusCode::OK);
-    sqlx::query("UPDATE accounts SET password_entered_at = now() - interval '1 hour'")
+    sqlx::query("UPDATE sessions SET password_entered_at = now() - interval '1 hour'")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -39,7 +39,7 @@ async fn sign_in_starts_a_new_session_and_records_the_password_entry() {
     assert_eq!(response.status(), StatusCode::OK);
     let new_hash: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_one(&app.pool).await.unwrap();
     assert_ne!(old_hash, new_hash, "sign-in must replace the session id");
-    let recent: bool = sqlx::query_scalar("SELECT password_entered_at > now() - interval '1 minute' FROM accounts")
+    let recent: bool = sqlx::query_scalar("SELECT password_entered_at > now() - interval '1 minute' FROM sessions")
         .fetch_one(&app.pool)
         .await
         .unwrap();

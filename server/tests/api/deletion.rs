@@ -4,7 +4,10 @@
 
 use crate::helpers::{TestApp, TEST_SECRET};
 use app::{
-    auth::digest::EmailDigester,
+    auth::{
+        digest::EmailDigester,
+        session::{self, SessionToken},
+    },
     deactivation::store::{deactivate, impact, sql, DeactivateError, Receipt},
     domain::{
         account::EmailAddress,
@@ -38,6 +41,17 @@ pub async fn fresh_database() -> (PgPool, String) {
     (pool, url)
 }
 
+/// A session of the account's own, with the password just entered in it, as after a sign-in.
+pub async fn session_of(pool: &PgPool, account_id: Uuid) -> SessionToken {
+    let mut conn = pool.acquire().await.unwrap();
+    session::create(&mut conn, account_id).await.unwrap()
+}
+
+/// Deletes the person's account as the form does, from their session.
+pub async fn delete_account(pool: &PgPool, person: &Person) -> Result<Receipt, DeactivateError> {
+    deactivate(pool, person.id, &person.session, &person.digest(), &feedback()).await
+}
+
 /// What a test seeds around the person.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {
@@ -61,6 +75,8 @@ pub struct Person {
     pub street: String,
     pub store_id: Option<Uuid>,
     pub product_ids: Vec<Uuid>,
+    /// A session of theirs, with the password just entered in it.
+    pub session: SessionToken,
 }
 
 impl Person {
@@ -204,23 +220,15 @@ pub async fn seed(pool: &PgPool, account: Option<(Uuid, &str)>, shape: Shape) ->
         (None, Vec::new())
     };
 
-    // Signed in somewhere, and a failed deletion attempt counted.
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, account_id, expires_at)
-         VALUES (sha256(convert_to($2, 'UTF8')), $1, now() + interval '1 day')",
-    )
-    .bind(id)
-    .bind(format!("session-{tag}"))
-    .execute(pool)
-    .await
-    .unwrap();
-    sqlx::query("INSERT INTO rate_limit_hits (bucket, key) VALUES ('deletion', $1)")
+    // Signed in (the password just entered in that session), and a deletion attempt counted.
+    let session = session_of(pool, id).await;
+    sqlx::query("INSERT INTO rate_limits (bucket, key) VALUES ('deletion', $1)")
         .bind(id.to_string())
         .execute(pool)
         .await
         .unwrap();
 
-    let person = Person { id, email, name, phone, street, store_id, product_ids };
+    let person = Person { id, email, name, phone, street, store_id, product_ids, session };
     (person, Counterparty { id: counterparty_id, store_id: counterparty_store })
 }
 
@@ -400,7 +408,7 @@ async fn from_the_moment_it_returns_the_credentials_and_session_are_dead_and_the
     assert_eq!(app.viewer_name().await.as_deref(), Some(person.name.as_str()));
 
     // Act
-    let receipt = deactivate(&app.pool, id, &person.digest(), &feedback()).await.expect("the deletion succeeds");
+    let receipt = delete_account(&app.pool, &person).await.expect("the deletion succeeds");
 
     // Assert
     assert_eq!(receipt, Receipt::for_account(id));
@@ -426,7 +434,7 @@ async fn the_account_row_is_scrubbed_at_once_before_any_erasure() {
     let (person, _) = seed(&pool, None, Shape { messages: 2, history: 0, store: false }).await;
 
     // Act
-    deactivate(&pool, person.id, &person.digest(), &feedback()).await.unwrap();
+    delete_account(&pool, &person).await.unwrap();
 
     // Assert
     let row: (String, String, Option<String>, String, bool) =
@@ -445,7 +453,7 @@ async fn the_account_row_is_scrubbed_at_once_before_any_erasure() {
     .await
     .unwrap();
     assert_eq!((tombstone, queued), (1, 1));
-    assert_eq!(count(&pool, "SELECT count(*) FROM rate_limit_hits WHERE key = $1::text", person.id).await, 0);
+    assert_eq!(count(&pool, "SELECT count(*) FROM rate_limits WHERE key = $1::text", person.id).await, 0);
 }
 
 #[tokio::test]
@@ -467,7 +475,7 @@ async fn once_erased_no_table_holds_the_persons_data_but_the_tombstone_and_the_d
     }
 
     // Act
-    deactivate(&app.pool, id, &person.digest(), &feedback()).await.unwrap();
+    delete_account(&app.pool, &person).await.unwrap();
     erase_everything(&app.pool, 500).await;
 
     // Assert
@@ -495,10 +503,11 @@ async fn twenty_simultaneous_deletions_give_one_success_and_one_set_of_side_effe
     // Act: twenty tasks, each on a connection of its own
     let calls: Vec<_> = (0..20)
         .map(|_| {
-            let (pool, barrier, id, digest) = (pool.clone(), barrier.clone(), person.id, person.digest());
+            let (pool, barrier, id, digest, session) =
+                (pool.clone(), barrier.clone(), person.id, person.digest(), person.session.clone());
             tokio::spawn(async move {
                 barrier.wait().await;
-                deactivate(&pool, id, &digest, &feedback()).await
+                deactivate(&pool, id, &session, &digest, &feedback()).await
             })
         })
         .collect();
@@ -542,7 +551,7 @@ async fn other_peoples_data_stays_minus_the_persons_personal_data() {
     let bystander_holdings = counterparty_holdings(&pool, &bystander_other).await;
 
     // Act
-    deactivate(&pool, person.id, &person.digest(), &feedback()).await.unwrap();
+    delete_account(&pool, &person).await.unwrap();
     erase_everything(&pool, 7).await;
 
     // Assert: the counterparty keeps everything of its own; the person's purchases stay in its
@@ -612,7 +621,7 @@ async fn a_statement_failing_midway_rolls_the_whole_deletion_back() {
             "SELECT format('%s: %s', t, r) FROM (
                  SELECT 'account' AS t, to_jsonb(a)::text AS r FROM accounts a WHERE id = $1
                  UNION ALL SELECT 'session', to_jsonb(s)::text FROM sessions s WHERE account_id = $1
-                 UNION ALL SELECT 'rate limit', to_jsonb(h)::text FROM rate_limit_hits h WHERE key = $1::text
+                 UNION ALL SELECT 'rate limit', to_jsonb(h)::text FROM rate_limits h WHERE key = $1::text
                  UNION ALL SELECT 'order', to_jsonb(o)::text FROM orders o
                  UNION ALL SELECT 'refund', to_jsonb(r)::text FROM refunds r
                  UNION ALL SELECT 'store', to_jsonb(s)::text FROM stores s
@@ -631,7 +640,7 @@ async fn a_statement_failing_midway_rolls_the_whole_deletion_back() {
     let before = snapshot().await;
 
     // Act
-    let result = deactivate(&pool, person.id, &person.digest(), &feedback()).await;
+    let result = delete_account(&pool, &person).await;
 
     // Assert
     match result {
@@ -652,7 +661,7 @@ async fn a_sellers_deletion_closes_its_store_and_unlists_its_products_at_once() 
     assert_eq!((store_impact.listed_products, store_impact.open_sales), (3, 3));
 
     // Act
-    deactivate(&pool, person.id, &person.digest(), &feedback()).await.unwrap();
+    delete_account(&pool, &person).await.unwrap();
 
     // Assert: what every other account sees, before any erasure
     let listed_after = app::catalogue::store::catalogue_summary(&pool).await.unwrap().listed_products;
@@ -696,7 +705,7 @@ async fn open_purchases_are_cancelled_and_the_paid_ones_refunded_history_untouch
     let before = impact(&pool, person.id).await.unwrap();
 
     // Act
-    deactivate(&pool, person.id, &person.digest(), &feedback()).await.unwrap();
+    delete_account(&pool, &person).await.unwrap();
 
     // Assert
     let mut statuses: Vec<String> = before.open_orders.iter().map(|o| o.status.clone()).collect();
@@ -728,11 +737,11 @@ async fn a_second_deletion_or_an_unknown_account_is_already_deleted() {
     // Arrange
     let (pool, _) = fresh_database().await;
     let (person, _) = seed(&pool, None, Shape { messages: 0, history: 0, store: false }).await;
-    deactivate(&pool, person.id, &person.digest(), &feedback()).await.unwrap();
+    delete_account(&pool, &person).await.unwrap();
 
     // Act
-    let again = deactivate(&pool, person.id, &person.digest(), &feedback()).await;
-    let unknown = deactivate(&pool, Uuid::new_v4(), &person.digest(), &feedback()).await;
+    let again = delete_account(&pool, &person).await;
+    let unknown = deactivate(&pool, Uuid::new_v4(), &person.session, &person.digest(), &feedback()).await;
 
     // Assert
     assert!(matches!(again, Err(DeactivateError::AlreadyDeleted)), "{again:?}");

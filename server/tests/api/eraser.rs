@@ -2,7 +2,8 @@
 //! shared safely between processes, and no half-erased account whatever is killed when.
 
 use crate::deletion::{
-    count, counterparty_holdings, feedback, fresh_database, seed, traces_of, Counterparty, Person, Shape,
+    count, counterparty_holdings, delete_account, feedback, fresh_database, seed, traces_of, Counterparty, Person,
+    Shape,
 };
 use crate::helpers::TEST_SECRET;
 use app::deactivation::store::{deactivate, DeactivateError};
@@ -26,7 +27,7 @@ async fn each_batch_does_a_bounded_chunk_and_records_its_progress_step_by_step()
     let (pool, _) = fresh_database().await;
     let (person, counterparty) = seed(&pool, None, Shape { messages: 500, history: 30, store: true }).await;
     let holdings = counterparty_holdings(&pool, &counterparty).await;
-    deactivate(&pool, person.id, &person.digest(), &feedback()).await.unwrap();
+    delete_account(&pool, &person).await.unwrap();
     let messages = count(&pool, "SELECT count(*) FROM messages WHERE author_id = $1", person.id).await;
     assert_eq!(messages, 250 + 5);
 
@@ -72,7 +73,7 @@ async fn a_message_written_during_the_erasure_is_erased_too_before_the_account_r
     // Arrange: the erasure has done every step but the last
     let (pool, _) = fresh_database().await;
     let (person, _) = seed(&pool, None, Shape { messages: 10, history: 3, store: true }).await;
-    deactivate(&pool, person.id, &person.digest(), &feedback()).await.unwrap();
+    delete_account(&pool, &person).await.unwrap();
     while erase_one_batch(&pool, 100).await.unwrap().expect("queued").next_step != Some(Step::Account) {}
 
     // Act: a message racing the deletion lands now, then the eraser goes on to the end
@@ -103,8 +104,8 @@ async fn an_account_being_erased_by_another_process_is_skipped_not_waited_for() 
     let (pool, _) = fresh_database().await;
     let (first, _) = seed(&pool, None, Shape { messages: 10, history: 0, store: false }).await;
     let (second, _) = seed(&pool, None, Shape { messages: 10, history: 0, store: false }).await;
-    deactivate(&pool, first.id, &first.digest(), &feedback()).await.unwrap();
-    deactivate(&pool, second.id, &second.digest(), &feedback()).await.unwrap();
+    delete_account(&pool, &first).await.unwrap();
+    delete_account(&pool, &second).await.unwrap();
     let mut other_process = pool.begin().await.unwrap();
     let held: Uuid =
         sqlx::query_scalar("SELECT account_id FROM erasure_queue ORDER BY enqueued_at FOR UPDATE SKIP LOCKED LIMIT 1")
@@ -151,7 +152,7 @@ async fn the_eraser_works_through_the_queue_and_stops_on_shutdown() {
     let eraser = spawn(pool.clone(), settings, stopped);
 
     // Act
-    deactivate(&pool, person.id, &person.digest(), &feedback()).await.unwrap();
+    delete_account(&pool, &person).await.unwrap();
     wait_for_empty_queue(&pool, Duration::from_secs(20)).await;
     stop.send(()).unwrap();
 
@@ -188,10 +189,11 @@ async fn killed_connections_and_killed_servers_never_leave_half_an_account() {
         let eraser = spawn(eraser_pool, settings, stopped);
 
         let deleting_pool = connect("chaos-deletion");
-        let deletion = {
+        let delete = {
             let (person, deleting_pool) = (person.clone(), deleting_pool.clone());
-            tokio::spawn(async move { deactivate(&deleting_pool, person.id, &person.digest(), &feedback()).await })
+            move || async move { delete_account(&deleting_pool, &person).await }
         };
+        let deletion = tokio::spawn(delete.clone()());
         if run % 2 == 0 {
             tokio::time::sleep(Duration::from_micros(rng.gen_range(0..4_000))).await;
             terminate(&pool, "chaos-deletion").await;
@@ -202,12 +204,14 @@ async fn killed_connections_and_killed_servers_never_leave_half_an_account() {
                 deletions_killed += 1;
                 false
             }
-            Err(DeactivateError::AlreadyDeleted) => unreachable!("nobody else deletes"),
+            Err(error @ (DeactivateError::AlreadyDeleted | DeactivateError::PasswordTooOld)) => {
+                unreachable!("nobody else deletes, and the password was just entered: {error}")
+            }
         };
         check_consistent(&pool, &person, &snapshot).await;
         if !deleted {
             // The person tries again (or the commit went through and only the answer was lost).
-            match deactivate(&deleting_pool, person.id, &person.digest(), &feedback()).await {
+            match delete().await {
                 Ok(_) | Err(DeactivateError::AlreadyDeleted) => {}
                 Err(error) => panic!("run {run}: the retry failed: {error}"),
             }
@@ -234,7 +238,7 @@ async fn killed_connections_and_killed_servers_never_leave_half_an_account() {
         let (person, counterparty) = seed(&pool, None, shape).await;
         let holdings = counterparty_holdings(&pool, &counterparty).await;
         let snapshot = Live::take(&pool, &person).await;
-        deactivate(&pool, person.id, &person.digest(), &feedback()).await.unwrap();
+        delete_account(&pool, &person).await.unwrap();
 
         let mut server = Server::start(&url, batch_size).await;
         tokio::time::sleep(Duration::from_millis(rng.gen_range(0..150))).await;

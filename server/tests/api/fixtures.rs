@@ -58,8 +58,8 @@ async fn an_account_with_everything_is_created_with_its_credentials() {
     // Assert: the account, which signs in with that password
     let (stored_email, hash, locale, age_minutes): (String, String, String, f64) = sqlx::query_as(
         "SELECT email, password_hash, preferred_locale,
-                extract(epoch FROM now() - password_entered_at)::float8 / 60
-         FROM accounts WHERE id = $1",
+                (SELECT extract(epoch FROM now() - password_entered_at)::float8 / 60 FROM sessions WHERE account_id = a.id)
+         FROM accounts a WHERE id = $1",
     )
     .bind(id)
     .fetch_one(&app.pool)

@@ -36,20 +36,26 @@ impl TestApp {
         let address = format!("http://{}", app.local_addr());
         tokio::spawn(app.serve_until(std::future::pending()));
 
-        TestApp {
-            address,
-            pool: sqlx::PgPool::connect(&database_url).await.expect("test pool"),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .cookie_store(true)
-                .build()
-                .unwrap(),
-        }
+        TestApp { address, pool: sqlx::PgPool::connect(&database_url).await.expect("test pool"), client: new_client() }
+    }
+
+    /// The same server from another browser: a cookie jar of its own.
+    pub fn another_browser(&self) -> TestApp {
+        TestApp { address: self.address.clone(), pool: self.pool.clone(), client: new_client() }
+    }
+
+    /// The same browser (its cookie jar shared), e.g. for requests sent at once.
+    pub fn clone_session(&self) -> TestApp {
+        TestApp { address: self.address.clone(), pool: self.pool.clone(), client: self.client.clone() }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
+}
+
+fn new_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
 }
 
 /// Creates an empty database on the cluster `cargo xtask test` started and returns its URL.

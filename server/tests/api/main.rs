@@ -1,6 +1,7 @@
 //! Integration tests: the real server over HTTP against real PostgreSQL.
 
 mod account;
+mod attacks;
 mod auth;
 mod deactivate_http;
 mod deletion;

@@ -1,0 +1,253 @@
+//! What an attacker tries, over real HTTP: a stolen cookie, parallel guesses, hostile input.
+//! Each test names the promise it keeps.
+
+use crate::helpers::TestApp;
+use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const EMAIL: &str = "owner@example.com";
+const PASSWORD: &str = "correct horse battery";
+const NEW_PASSWORD: &str = "a brand new passphrase";
+
+fn deletion_form() -> Vec<(&'static str, &'static str)> {
+    vec![("locale", "en"), ("email", EMAIL), ("phrase", "deactivate my account"), ("reason", "cheated")]
+}
+
+/// Makes every session's password entry of the account older than the ten-minute rule.
+async fn age_every_password_entry(app: &TestApp) {
+    sqlx::query("UPDATE sessions SET password_entered_at = now() - interval '11 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+async fn json_of(response: reqwest::Response) -> Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[tokio::test]
+async fn a_password_entered_in_one_session_does_not_let_another_session_delete() {
+    // Arrange: the owner's browser (A) and a thief's copy of an older session (B)
+    let owner = TestApp::spawn().await;
+    assert_eq!(owner.sign_up(EMAIL, PASSWORD).await.status(), StatusCode::OK);
+    let thief = owner.another_browser();
+    assert_eq!(thief.sign_in(EMAIL, PASSWORD).await.status(), StatusCode::OK);
+    age_every_password_entry(&owner).await;
+
+    // Act: the owner confirms the password in A
+    let confirmed = owner.post_form("confirm_password", &[("password", PASSWORD)]).await;
+
+    // Assert: A may delete, B is still asked for the password and its deletion is refused
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let owner_state = json_of(owner.post_form("deactivation_state", &[]).await).await;
+    assert!(owner_state["Ready"].is_object(), "{owner_state}");
+    let thief_state = json_of(thief.post_form("deactivation_state", &[]).await).await;
+    assert_eq!(thief_state, json!("NeedsPassword"));
+    let refused = thief.post_form("deactivate_account", &deletion_form()).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(json_of(refused).await, json!("PasswordTooOld"));
+    assert_eq!(owner.count("SELECT count(*) FROM accounts WHERE deleted_at IS NULL").await, 1);
+    assert_eq!(owner.count("SELECT count(*) FROM tombstones").await, 0);
+}
+
+#[tokio::test]
+async fn a_password_change_ends_every_other_session_and_lends_them_nothing() {
+    // Arrange: two sessions of one account
+    let owner = TestApp::spawn().await;
+    owner.sign_up(EMAIL, PASSWORD).await;
+    let other = owner.another_browser();
+    other.sign_in(EMAIL, PASSWORD).await;
+    assert_eq!(owner.count("SELECT count(*) FROM sessions").await, 2);
+    age_every_password_entry(&owner).await;
+
+    // Act
+    let changed = owner.post_form("change_password", &[("current", PASSWORD), ("new", NEW_PASSWORD)]).await;
+
+    // Assert: the other session is gone; this one is kept, with a fresh password entry
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_eq!(other.viewer_name().await, None);
+    let refused = other.post_form("deactivate_account", &deletion_form()).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(owner.viewer_name().await.as_deref(), Some("Test Person"));
+    assert_eq!(owner.count("SELECT count(*) FROM sessions").await, 1);
+    let state = json_of(owner.post_form("deactivation_state", &[]).await).await;
+    assert!(state["Ready"].is_object(), "{state}");
+    assert_eq!(other.another_browser().sign_in(EMAIL, NEW_PASSWORD).await.status(), StatusCode::OK);
+}
+
+/// Sends `form` to `endpoint` 50 times at once, each from the browser `browsers` gives, and
+/// returns how many answers had each status; every 429 must say when to retry.
+async fn fifty_at_once(
+    browsers: impl Fn() -> TestApp,
+    endpoint: &'static str,
+    form: Vec<(&'static str, &'static str)>,
+) -> BTreeMap<u16, usize> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(50));
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let (browser, form, barrier) = (browsers(), form.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let response = browser.post_form(endpoint, &form).await;
+                let status = response.status();
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    let wait: u64 = response.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+                    assert!((1..=900).contains(&wait), "Retry-After {wait}");
+                }
+                status.as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = BTreeMap::new();
+    for call in calls {
+        *statuses.entry(call.await.unwrap()).or_default() += 1;
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn fifty_parallel_wrong_passwords_get_at_most_five_checked_on_every_endpoint() {
+    for (endpoint, wrong, right) in [
+        ("sign_in", vec![("locale", "en"), ("email", EMAIL), ("password", "wrong password")], None),
+        ("confirm_password", vec![("password", "wrong password")], Some(vec![("password", PASSWORD)])),
+        (
+            "change_password",
+            vec![("current", "wrong password"), ("new", NEW_PASSWORD)],
+            Some(vec![("current", PASSWORD), ("new", NEW_PASSWORD)]),
+        ),
+    ] {
+        // Arrange
+        let owner = TestApp::spawn().await;
+        owner.sign_up(EMAIL, PASSWORD).await;
+        let signed_in = endpoint != "sign_in";
+        let browsers = || if signed_in { owner.clone_session() } else { owner.another_browser() };
+
+        // Act
+        let statuses = fifty_at_once(browsers, endpoint, wrong).await;
+
+        // Assert: at most the limit were checked (401/422), the rest refused before the hash
+        let checked: usize = statuses.iter().filter(|(s, _)| **s != 429).map(|(_, n)| n).sum();
+        assert!(checked <= 5, "{endpoint}: {statuses:?}");
+        assert_eq!(statuses.get(&429).copied().unwrap_or(0), 50 - checked, "{endpoint}: {statuses:?}");
+        assert!(statuses.keys().all(|s| [401, 422, 429].contains(s)), "{endpoint}: {statuses:?}");
+
+        // Act: the right password, within the window
+        let right = right.unwrap_or_else(|| vec![("locale", "en"), ("email", EMAIL), ("password", PASSWORD)]);
+        let after = owner.post_form(endpoint, &right).await;
+
+        // Assert: still refused until the window ends
+        assert_eq!(after.status(), StatusCode::TOO_MANY_REQUESTS, "{endpoint}");
+    }
+}
+
+#[tokio::test]
+async fn control_and_invisible_characters_are_field_errors_that_change_nothing() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    app.sign_up(EMAIL, PASSWORD).await;
+    let before = app.count("SELECT count(*) FROM accounts").await;
+
+    for name in ["Mal\0lory", "Mal\u{202E}yrol", "Ma\u{200B}llory", "Mallory\u{7}"] {
+        // Act
+        let sign_up = app
+            .another_browser()
+            .post_form(
+                "sign_up",
+                &[
+                    ("locale", "fi"),
+                    ("name", name),
+                    ("email", "new@example.com"),
+                    ("password", PASSWORD),
+                    ("country", "FI"),
+                ],
+            )
+            .await;
+        let profile = app.post_form("update_profile", &[("name", name), ("country", "FI"), ("phone", "")]).await;
+
+        // Assert
+        for (what, response) in [("sign-up", sign_up), ("profile", profile)] {
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what} {name:?}");
+            let body = json_of(response).await;
+            assert_eq!(body["Invalid"][0], json!({"field": "name", "problem": "InvalidCharacters"}), "{what} {name:?}");
+        }
+    }
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, before);
+    assert_eq!(app.count("SELECT count(*) FROM accounts WHERE name = 'Test Person'").await, 1);
+
+    // Act: a NUL in the "Other" text of a deletion
+    let deletion = app
+        .post_form(
+            "deactivate_account",
+            &[
+                ("locale", "en"),
+                ("email", EMAIL),
+                ("phrase", "deactivate my account"),
+                ("reason", "other"),
+                ("other_text", "bad\0text"),
+            ],
+        )
+        .await;
+
+    // Assert
+    assert_eq!(deletion.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json_of(deletion).await["Invalid"][0], json!({"field": "other_text", "problem": "InvalidCharacters"}));
+    assert_eq!(app.count("SELECT count(*) FROM tombstones").await, 0);
+}
+
+#[tokio::test]
+async fn a_page_number_at_the_end_of_the_integers_is_an_empty_page() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    app.sign_up(EMAIL, PASSWORD).await;
+
+    for endpoint in ["my_orders", "my_messages"] {
+        for page in [i64::MAX.to_string(), i64::MIN.to_string()] {
+            // Act
+            let response = app.post_form(endpoint, &[("page", &page)]).await;
+
+            // Assert
+            assert_eq!(response.status(), StatusCode::OK, "{endpoint} page {page}");
+            let body = json_of(response).await;
+            assert_eq!(body["rows"], json!([]), "{endpoint} page {page}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn over_https_the_cookie_is_host_prefixed_and_browsers_are_told_to_stay_on_https() {
+    // Arrange
+    let app = TestApp::spawn_with(|config| config.public_origin = Some("https://shop.example".to_owned())).await;
+
+    // Act
+    let response = app
+        .client
+        .post(app.url("/api/sign_up"))
+        .header(header::ORIGIN, "https://shop.example")
+        .form(&[("locale", "en"), ("name", "Test Person"), ("email", EMAIL), ("password", PASSWORD), ("country", "FI")])
+        .send()
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("__Host-session=") && cookie.contains("; Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    let hsts = response.headers()[header::STRICT_TRANSPORT_SECURITY].to_str().unwrap();
+    assert!(hsts.starts_with("max-age=") && hsts.contains("includeSubDomains"), "{hsts}");
+}
+
+#[tokio::test]
+async fn over_plain_http_there_is_no_strict_transport_security() {
+    let app = TestApp::spawn().await;
+
+    let response = app.client.get(app.url("/en")).send().await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get(header::STRICT_TRANSPORT_SECURITY).is_none());
+}
