@@ -6,6 +6,7 @@
 //! Everything is inserted in one transaction, under an advisory lock so that two servers
 //! starting at once cannot both seed.
 
+use app::{auth::digest::EmailDigester, domain::account::EmailAddress};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
@@ -199,11 +200,14 @@ pub fn accounts() -> Vec<DemoAccount> {
     [&SELLER, &ENGLISH_BUYER, &FINNISH_BUYER].iter().map(|p| p.account.clone()).collect()
 }
 
-/// Creates the demo accounts and their data unless they exist; returns those that can sign in
-/// (not deleted).
-pub async fn seed(pool: &PgPool) -> Result<Vec<DemoAccount>, sqlx::Error> {
+/// Creates the demo accounts and their data unless they exist, or one of them was deleted (its
+/// address is blocked for good: the demo must not bring it back); returns those that can sign
+/// in (not deleted).
+pub async fn seed(pool: &PgPool, digester: &EmailDigester) -> Result<Vec<DemoAccount>, sqlx::Error> {
     let emails: Vec<String> = accounts().iter().map(|a| a.email.to_owned()).collect();
-    if !any_exists(pool, &emails).await? {
+    if any_blocked(pool, digester).await? {
+        tracing::info!("a demo account was deleted: its address stays blocked, so the demo data is not seeded again");
+    } else if !any_exists(pool, &emails).await? {
         // Hash outside the transaction and off the async threads: Argon2 is slow by design.
         let hashes = tokio::task::spawn_blocking(|| {
             [&SELLER, &FINNISH_BUYER, &ENGLISH_BUYER].map(|p| password_auth::generate_hash(p.account.password))
@@ -227,6 +231,17 @@ pub async fn seed(pool: &PgPool) -> Result<Vec<DemoAccount>, sqlx::Error> {
             .fetch_all(pool)
             .await?;
     Ok(accounts().into_iter().filter(|a| active.iter().any(|e| e == a.email)).collect())
+}
+
+async fn any_blocked(pool: &PgPool, digester: &EmailDigester) -> Result<bool, sqlx::Error> {
+    let digests: Vec<Vec<u8>> = accounts()
+        .iter()
+        .map(|a| digester.digest(&EmailAddress::parse(a.email).expect("the demo addresses are valid")))
+        .collect();
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM blocked_email_digests WHERE digest = ANY($1))")
+        .bind(digests)
+        .fetch_one(pool)
+        .await
 }
 
 async fn any_exists<'e>(executor: impl sqlx::PgExecutor<'e>, emails: &[String]) -> Result<bool, sqlx::Error> {

@@ -7,7 +7,8 @@
 //!
 //! 1. `messages`: the messages they wrote, in the order of `messages_author_id_idx`;
 //! 2. `orders`: their purchases lose the buyer and the shipping snapshot (the seller keeps its record);
-//! 3. `conversations`: those they started as a buyer lose the buyer (the store keeps its messages);
+//! 3. `conversations`: those they started as a buyer lose the buyer and the subject they wrote
+//!    (the store keeps its messages);
 //! 4. `product_links`: sales records of their store stop pointing at its products (titles stay);
 //! 5. `products`: their store's products are deleted;
 //! 6. `addresses`: their addresses are deleted;
@@ -177,7 +178,7 @@ impl Step {
                   WHERE buyer_id = $1 AND id = ANY(ARRAY(SELECT id FROM orders WHERE buyer_id = $1 LIMIT $2))"
             }
             Step::Conversations => {
-                "UPDATE conversations SET buyer_id = NULL
+                "UPDATE conversations SET buyer_id = NULL, subject = ''
                   WHERE buyer_id = $1 AND id = ANY(ARRAY(SELECT id FROM conversations WHERE buyer_id = $1 LIMIT $2))"
             }
             Step::ProductLinks => {

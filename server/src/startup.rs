@@ -74,8 +74,9 @@ impl Application {
         let pool = database::connect(&config.database_url).await.map_err(StartupError::Database)?;
         sqlx::migrate!("../migrations").run(&pool).await.map_err(StartupError::Migrations)?;
         let eraser_pool = database::connect_eraser(&config.database_url).map_err(StartupError::Database)?;
+        let digester = EmailDigester::new(&config.secret);
         if config.demo_data {
-            let accounts = demo::seed(&pool).await.map_err(StartupError::Database)?;
+            let accounts = demo::seed(&pool, &digester).await.map_err(StartupError::Database)?;
             demo::print_sign_in_details(&accounts);
         }
 
@@ -88,11 +89,7 @@ impl Application {
         let state = AppState {
             leptos: config.leptos,
             pool: pool.clone(),
-            server: ServerContext {
-                pool: pool.clone(),
-                digester: EmailDigester::new(&config.secret),
-                secure_cookies: origin.starts_with("https://"),
-            },
+            server: ServerContext { pool: pool.clone(), digester, secure_cookies: origin.starts_with("https://") },
             origin: PublicOrigin(Arc::from(origin)),
         };
         Ok(Application { listener, router: router(state, config.test_fixtures), pool, eraser_pool })

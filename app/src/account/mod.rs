@@ -76,11 +76,13 @@ pub struct OrderRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageRow {
-    pub subject: String,
+    /// `None` once the buyer who started the conversation has deleted the account.
+    pub subject: Option<String>,
     /// The other party: the store's name, or the buyer's ("" once that account is deleted).
     pub with: String,
     pub from_me: bool,
-    pub body: String,
+    /// `None` once its author has deleted the account, from the moment the deletion commits.
+    pub body: Option<String>,
     pub sent_on: String,
 }
 

@@ -69,18 +69,25 @@ pub async fn orders(pool: &PgPool, account_id: Uuid, page: i64) -> sqlx::Result<
 }
 
 /// The messages of every conversation the person is in, as buyer or as the store's owner.
+/// Whatever a deleted account wrote (its messages, the subject of a conversation it started as
+/// the buyer) and its name are left out from the moment the deletion commits, long before the
+/// eraser removes them: only a live buyer or store owner (`buyer`, `owner`) is shown.
 pub async fn messages(pool: &PgPool, account_id: Uuid, page: i64) -> sqlx::Result<Page<MessageRow>> {
-    let sql = "SELECT c.subject,
-                      CASE WHEN c.buyer_id = $1 THEN s.name ELSE coalesce(b.name, '') END,
-                      m.author_id = $1, m.body, to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+    let sql = "SELECT CASE WHEN buyer.id IS NOT NULL THEN c.subject END,
+                      CASE WHEN c.buyer_id = $1 THEN CASE WHEN owner.id IS NOT NULL THEN s.name ELSE '' END
+                           ELSE coalesce(buyer.name, '') END,
+                      m.author_id = $1,
+                      CASE WHEN m.author_id IN (buyer.id, owner.id) THEN m.body END,
+                      to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
                  FROM conversations c
                  JOIN stores s ON s.id = c.store_id
-                 LEFT JOIN accounts b ON b.id = c.buyer_id AND b.deleted_at IS NULL
+                 LEFT JOIN accounts buyer ON buyer.id = c.buyer_id AND buyer.deleted_at IS NULL
+                 LEFT JOIN accounts owner ON owner.id = s.owner_id AND owner.deleted_at IS NULL
                  JOIN messages m ON m.conversation_id = c.id
                 WHERE c.buyer_id = $1 OR s.owner_id = $1
                 ORDER BY m.sent_at DESC, m.id DESC
                 LIMIT $2 OFFSET $3";
-    fetch_page(pool, sql, account_id, page, |row: (String, String, bool, String, String)| {
+    fetch_page(pool, sql, account_id, page, |row: (Option<String>, String, bool, Option<String>, String)| {
         let (subject, with, from_me, body, sent_on) = row;
         MessageRow { subject, with, from_me, body, sent_on }
     })

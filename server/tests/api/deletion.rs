@@ -280,7 +280,8 @@ async fn insert_conversation(
 ) {
     sqlx::query(
         "WITH c AS (
-             INSERT INTO conversations (buyer_id, store_id, subject) VALUES ($1, $2, 'About an order') RETURNING id
+             INSERT INTO conversations (buyer_id, store_id, subject)
+             VALUES ($1, $2, CASE WHEN $1 = $4 THEN 'About my order, ' || $5 ELSE 'About an order' END) RETURNING id
          ), authored AS (
              SELECT i, CASE WHEN i % 2 = 1 THEN $1 ELSE $3 END AS author FROM generate_series(1, $6) AS i
          )

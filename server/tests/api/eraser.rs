@@ -2,11 +2,10 @@
 //! shared safely between processes, and no half-erased account whatever is killed when.
 
 use crate::deletion::{
-    count, counterparty_holdings, delete_account, feedback, fresh_database, seed, traces_of, Counterparty, Person,
-    Shape,
+    count, counterparty_holdings, delete_account, fresh_database, seed, traces_of, Counterparty, Person, Shape,
 };
 use crate::helpers::TEST_SECRET;
-use app::deactivation::store::{deactivate, DeactivateError};
+use app::deactivation::store::DeactivateError;
 use rand::Rng;
 use server::eraser::{erase_one_batch, rest_after, spawn, Settings, Step, QUIET_FOR};
 use sqlx::{

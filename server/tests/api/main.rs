@@ -11,3 +11,4 @@ mod helpers;
 mod home;
 mod schema;
 mod security;
+mod visibility;

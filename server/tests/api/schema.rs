@@ -87,9 +87,9 @@ async fn the_demo_seed_is_idempotent_and_its_passwords_work() {
     };
 
     // Act
-    let first = server::demo::seed(&app.pool).await.expect("the first seed");
+    let first = server::demo::seed(&app.pool, &digester()).await.expect("the first seed");
     let after_first = counts().await;
-    let second = server::demo::seed(&app.pool).await.expect("the second seed");
+    let second = server::demo::seed(&app.pool, &digester()).await.expect("the second seed");
     let after_second = counts().await;
 
     // Assert
@@ -119,7 +119,7 @@ async fn each_demo_buyer_has_orders_in_every_state_refunds_and_a_conversation_wi
     let app = TestApp::spawn().await;
 
     // Act
-    server::demo::seed(&app.pool).await.unwrap();
+    server::demo::seed(&app.pool, &digester()).await.unwrap();
 
     // Assert
     for email in ["aino.virtanen@demo.deactivate.test", "emily.carter@demo.deactivate.test"] {
@@ -179,4 +179,43 @@ async fn the_server_s_database_sessions_run_without_jit() {
     // Assert
     assert_eq!(default, "on", "PostgreSQL's own default, which the pool overrides");
     assert_eq!(jit, "off");
+}
+
+fn digester() -> app::auth::digest::EmailDigester {
+    app::auth::digest::EmailDigester::new(crate::helpers::TEST_SECRET)
+}
+
+#[tokio::test]
+async fn the_demo_seed_never_brings_back_a_deleted_demo_account() {
+    // Arrange: every demo account deleted and erased (their rows are gone, their addresses blocked)
+    let app = TestApp::spawn().await;
+    let demo = server::demo::seed(&app.pool, &digester()).await.unwrap();
+    for account in &demo {
+        let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+            .bind(account.email)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        let session = {
+            let mut conn = app.pool.acquire().await.unwrap();
+            app::auth::session::create(&mut conn, id).await.unwrap()
+        };
+        let email = app::domain::account::EmailAddress::parse(account.email).unwrap();
+        let feedback = app::domain::deactivation::Feedback {
+            reason: app::domain::deactivation::Reason::Cheated,
+            other_text: None,
+        };
+        app::deactivation::store::deactivate(&app.pool, id, &session, &digester().digest(&email), &feedback)
+            .await
+            .unwrap();
+    }
+    crate::deletion::erase_everything(&app.pool, 500).await;
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0);
+
+    // Act
+    let seeded = server::demo::seed(&app.pool, &digester()).await.unwrap();
+
+    // Assert
+    assert!(seeded.is_empty(), "{seeded:?}");
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0);
 }

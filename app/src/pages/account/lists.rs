@@ -114,11 +114,11 @@ pub fn MessagesPage() -> impl IntoView {
                     Ok(Page { rows, number, has_next }) if !rows.is_empty() || number > 1 => view! {
                         <ol class="message-list">
                             {rows.into_iter().map(|m| {
-                                let with = m.with;
+                                let (with, subject, body) = (m.with, m.subject, m.body);
                                 view! {
                                     <li class="message" class:from-me=m.from_me>
                                         <p class="message-meta">
-                                            <strong>{m.subject.clone()}</strong>
+                                            <strong>{move || subject.clone().unwrap_or_else(|| t.get().message_subject_deleted.to_owned())}</strong>
                                             " · "
                                             {move || or_deleted(t.get(), &with)}
                                             " · "
@@ -126,7 +126,10 @@ pub fn MessagesPage() -> impl IntoView {
                                             " · "
                                             {move || format::date(&m.sent_on, locale.get())}
                                         </p>
-                                        <p>{m.body.clone()}</p>
+                                        {match body {
+                                            Some(body) => view! { <p>{body}</p> }.into_any(),
+                                            None => view! { <p class="message-deleted">{move || t.get().message_body_deleted}</p> }.into_any(),
+                                        }}
                                     </li>
                                 }
                             }).collect_view()}
