@@ -9,6 +9,7 @@ mod eraser;
 mod fixtures;
 mod helpers;
 mod home;
+mod races;
 mod schema;
 mod security;
 mod visibility;
