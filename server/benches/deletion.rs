@@ -86,7 +86,7 @@ async fn new_session(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Value> {
 }
 
 async fn time_deletions(pool: &PgPool, rollbacks: usize, accounts: &[Uuid]) -> Result<Value, String> {
-    let feedback = Feedback { reason: Reason::TooManyEmails, other_text: None };
+    let feedback = Feedback { reason: Reason::TooManyEmails, locale: app::i18n::Locale::En, other_text: None };
     let mut samples = Vec::new();
     for &account_id in accounts {
         // A digest of its own per account: the blocked addresses stay distinct.

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod eraser;
 pub mod fixtures;
 pub mod health;
+pub mod housekeeping;
 pub mod locale_redirect;
 pub mod security;
 pub mod sessions;

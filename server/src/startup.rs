@@ -104,19 +104,22 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests under way. The background
-    /// eraser runs alongside (unless `APP_ERASER=0`) and stops with the server, after its batch
-    /// under way.
+    /// eraser (unless `APP_ERASER=0`) and the housekeeping run alongside and stop with the
+    /// server, after the work under way.
     pub async fn serve_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let settings = crate::eraser::Settings::from_env();
         let (stop_eraser, eraser_stopped) = tokio::sync::oneshot::channel::<()>();
         let eraser = settings.enabled.then(|| crate::eraser::spawn(self.eraser_pool, settings, eraser_stopped));
+        let (stop_housekeeping, housekeeping_stopped) = tokio::sync::oneshot::channel::<()>();
+        let housekeeping = crate::housekeeping::spawn(self.pool.clone(), housekeeping_stopped);
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
-        drop(stop_eraser);
+        drop((stop_eraser, stop_housekeeping));
         if let Some(eraser) = eraser {
             let _ = eraser.await;
         }
+        let _ = housekeeping.await;
         served
     }
 }

@@ -131,14 +131,15 @@ pub mod sql {
     /// Uses `products_listed_store_idx`: only the products still listed.
     pub const UNLIST_PRODUCTS: &str = "UPDATE products SET listed = false WHERE store_id = $1 AND listed";
 
-    /// What stays: the blocked address's digest, the anonymous reason, the tombstone, and the
-    /// account's place in the eraser's queue.
+    /// What stays: the blocked address's digest and the tombstone (each with the day only),
+    /// the reason in the statistics' inbox (released unlinked later, see migration 0008), and
+    /// the account's place in the eraser's queue.
     pub const RECORD: &str = "WITH blocked AS (
              INSERT INTO blocked_email_digests (digest) VALUES ($2) ON CONFLICT (digest) DO NOTHING
          ), feedback AS (
-             INSERT INTO deletion_feedback (reason, other_text) VALUES ($3, $4)
+             INSERT INTO deletion_feedback_inbox (reason, locale, role, other_text) VALUES ($3, $5, $6, $4)
          ), tombstone AS (
-             INSERT INTO tombstones (account_id, deleted_at) VALUES ($1, now())
+             INSERT INTO tombstones (account_id) VALUES ($1)
          )
          INSERT INTO erasure_queue (account_id) VALUES ($1)";
 
@@ -229,6 +230,8 @@ pub async fn deactivate_in(
         .bind(email_digest)
         .bind(feedback.reason.code())
         .bind(feedback.other_text.as_deref())
+        .bind(feedback.locale.tag())
+        .bind(if store.is_some() { "seller" } else { "buyer" })
         .execute(&mut *conn)
         .await?;
     Ok(())

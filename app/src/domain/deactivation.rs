@@ -69,6 +69,8 @@ impl Reason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Feedback {
     pub reason: Reason,
+    /// The language of the page the person left from.
+    pub locale: Locale,
     /// The person's own words; present exactly when the reason is `Other`.
     pub other_text: Option<String>,
 }
@@ -151,7 +153,7 @@ pub fn parse_deactivation(
         _ => Some(None),
     };
     problems.into_result()?;
-    Ok(Feedback { reason: reason.expect("checked"), other_text: other_text.expect("checked") })
+    Ok(Feedback { reason: reason.expect("checked"), locale, other_text: other_text.expect("checked") })
 }
 
 #[cfg(test)]
@@ -176,7 +178,7 @@ mod tests {
             Locale::En,
         )
         .unwrap();
-        assert_eq!(feedback, Feedback { reason: Reason::Cheated, other_text: None });
+        assert_eq!(feedback, Feedback { reason: Reason::Cheated, locale: Locale::En, other_text: None });
     }
 
     #[test]

@@ -106,7 +106,7 @@ async fn assert_untouched(s: &Signed) {
     .await
     .unwrap();
     assert_eq!(session, 1, "the session is still there");
-    for table in ["tombstones", "deletion_feedback", "blocked_email_digests", "erasure_queue"] {
+    for table in ["tombstones", "deletion_feedback_inbox", "blocked_email_digests", "erasure_queue"] {
         assert_eq!(app.count(&format!("SELECT count(*) FROM {table}")).await, 0, "{table}");
     }
     assert_eq!(viewer_with_cookie(app, &s.token).await["name"], "Test Person", "the session still works");
@@ -172,7 +172,7 @@ async fn a_valid_deletion_answers_the_goodbye_page_and_ends_everything_at_once()
     // What stays: the tombstone and the anonymous reason.
     assert_eq!(count_for(&s.app, "SELECT count(*) FROM tombstones WHERE account_id = $1", s.id).await, 1);
     let feedback: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT reason, other_text FROM deletion_feedback").fetch_all(&s.app.pool).await.unwrap();
+        sqlx::query_as("SELECT reason, other_text FROM deletion_feedback_inbox").fetch_all(&s.app.pool).await.unwrap();
     assert_eq!(feedback, [("cheated".to_owned(), None)]);
 }
 
@@ -346,7 +346,7 @@ async fn a_deletion_without_a_session_is_not_signed_in() {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(json_of(response).await, json!("NotSignedIn"));
     assert_eq!(state.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.count("SELECT count(*) FROM deletion_feedback").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM deletion_feedback_inbox").await, 0);
 }
 
 #[tokio::test]
@@ -419,7 +419,7 @@ async fn twenty_simultaneous_requests_with_one_session_delete_once() {
     assert_eq!((ok, refused), (1, 19), "{answers:?}");
     let id = s.id;
     assert_eq!(count_for(&s.app, "SELECT count(*) FROM tombstones WHERE account_id = $1", id).await, 1);
-    assert_eq!(s.app.count("SELECT count(*) FROM deletion_feedback").await, 1);
+    assert_eq!(s.app.count("SELECT count(*) FROM deletion_feedback_inbox").await, 1);
     assert_eq!(s.app.count("SELECT count(*) FROM blocked_email_digests").await, 1);
     // The queue row: still there, or the test server's eraser already finished with it (it
     // removes the row with the account row, in one transaction).

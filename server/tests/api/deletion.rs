@@ -13,6 +13,7 @@ use app::{
         account::EmailAddress,
         deactivation::{Feedback, Reason},
     },
+    i18n::Locale,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -366,7 +367,7 @@ pub async fn erase_everything(pool: &PgPool, batch_size: i64) {
 }
 
 pub fn feedback() -> Feedback {
-    Feedback { reason: Reason::Other, other_text: Some("Moving to another planet".to_owned()) }
+    Feedback { reason: Reason::Other, locale: Locale::En, other_text: Some("Moving to another planet".to_owned()) }
 }
 
 pub async fn count(pool: &PgPool, sql: &str, id: Uuid) -> i64 {
@@ -489,7 +490,7 @@ async fn once_erased_no_table_holds_the_persons_data_but_the_tombstone_and_the_d
     assert_eq!(digests[0].len(), 32);
     assert_eq!(app.count("SELECT count(*) FROM erasure_queue").await, 0);
     let (reason, other_text): (String, Option<String>) =
-        sqlx::query_as("SELECT reason, other_text FROM deletion_feedback").fetch_one(&app.pool).await.unwrap();
+        sqlx::query_as("SELECT reason, other_text FROM deletion_feedback_inbox").fetch_one(&app.pool).await.unwrap();
     assert_eq!((reason.as_str(), other_text.as_deref()), ("other", Some("Moving to another planet")));
 }
 
@@ -522,7 +523,7 @@ async fn twenty_simultaneous_deletions_give_one_success_and_one_set_of_side_effe
     let already = results.iter().filter(|r| matches!(r, Err(DeactivateError::AlreadyDeleted))).count();
     assert_eq!((successes, already), (1, 19), "{results:?}");
     for (table, expected) in
-        [("tombstones", 1), ("deletion_feedback", 1), ("erasure_queue", 1), ("blocked_email_digests", 1)]
+        [("tombstones", 1), ("deletion_feedback_inbox", 1), ("erasure_queue", 1), ("blocked_email_digests", 1)]
     {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&pool).await.unwrap();
         assert_eq!(n, expected, "{table}");
@@ -627,7 +628,7 @@ async fn a_statement_failing_midway_rolls_the_whole_deletion_back() {
                  UNION ALL SELECT 'refund', to_jsonb(r)::text FROM refunds r
                  UNION ALL SELECT 'store', to_jsonb(s)::text FROM stores s
                  UNION ALL SELECT 'product', to_jsonb(p)::text FROM products p
-                 UNION ALL SELECT 'feedback', to_jsonb(f)::text FROM deletion_feedback f
+                 UNION ALL SELECT 'feedback', to_jsonb(f)::text FROM deletion_feedback_inbox f
                  UNION ALL SELECT 'digest', to_jsonb(d)::text FROM blocked_email_digests d
                  UNION ALL SELECT 'queue', to_jsonb(q)::text FROM erasure_queue q
              ) x ORDER BY 1",
@@ -748,7 +749,7 @@ async fn a_second_deletion_or_an_unknown_account_is_already_deleted() {
     assert!(matches!(again, Err(DeactivateError::AlreadyDeleted)), "{again:?}");
     assert!(matches!(unknown, Err(DeactivateError::AlreadyDeleted)), "{unknown:?}");
     let feedback_rows: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM deletion_feedback").fetch_one(&pool).await.unwrap();
+        sqlx::query_scalar("SELECT count(*) FROM deletion_feedback_inbox").fetch_one(&pool).await.unwrap();
     assert_eq!(feedback_rows, 1);
 }
 

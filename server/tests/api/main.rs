@@ -12,4 +12,5 @@ mod home;
 mod races;
 mod schema;
 mod security;
+mod statistics;
 mod visibility;

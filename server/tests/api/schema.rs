@@ -203,6 +203,7 @@ async fn the_demo_seed_never_brings_back_a_deleted_demo_account() {
         let email = app::domain::account::EmailAddress::parse(account.email).unwrap();
         let feedback = app::domain::deactivation::Feedback {
             reason: app::domain::deactivation::Reason::Cheated,
+            locale: app::i18n::Locale::Fi,
             other_text: None,
         };
         app::deactivation::store::deactivate(&app.pool, id, &session, &digester().digest(&email), &feedback)
