@@ -1,7 +1,8 @@
 //! Configuration from the environment (see the README for every variable).
 
+use ipnet::IpNet;
 use leptos::config::LeptosOptions;
-use std::{env, fmt};
+use std::{env, fmt, net::IpAddr};
 
 #[derive(Clone)]
 pub struct Config {
@@ -16,6 +17,9 @@ pub struct Config {
     pub demo_data: bool,
     /// Exposes the fixtures API for end-to-end suites. Never in production.
     pub test_fixtures: bool,
+    /// The load balancers whose `X-Forwarded-For` names the client (`APP_TRUSTED_PROXIES`,
+    /// comma-separated addresses or CIDR networks); none by default.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 #[derive(Debug)]
@@ -54,8 +58,22 @@ impl Config {
             secret: secret.into_bytes(),
             demo_data: flag("APP_DEMO_DATA")?,
             test_fixtures: flag("APP_TEST_FIXTURES")?,
+            trusted_proxies: trusted_proxies(&env::var("APP_TRUSTED_PROXIES").unwrap_or_default())?,
         })
     }
+}
+
+/// `10.0.0.0/8, 192.0.2.1, fd00::/8`: networks, or single addresses.
+fn trusted_proxies(list: &str) -> Result<Vec<IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>().or_else(|_| item.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
+                ConfigError(format!("APP_TRUSTED_PROXIES: `{item}` is not an address or a network such as 10.0.0.0/8"))
+            })
+        })
+        .collect()
 }
 
 fn flag(name: &str) -> Result<bool, ConfigError> {

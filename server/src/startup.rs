@@ -89,7 +89,12 @@ impl Application {
         let state = AppState {
             leptos: config.leptos,
             pool: pool.clone(),
-            server: ServerContext { pool: pool.clone(), digester, secure_cookies: origin.starts_with("https://") },
+            server: ServerContext {
+                pool: pool.clone(),
+                digester,
+                secure_cookies: origin.starts_with("https://"),
+                trusted_proxies: config.trusted_proxies.into(),
+            },
             origin: PublicOrigin(Arc::from(origin)),
         };
         Ok(Application { listener, router: router(state, config.test_fixtures), pool, eraser_pool })

@@ -65,7 +65,7 @@ mod server {
         },
         error::AppError,
         i18n::Locale,
-        server_context::{client_ip, redirect_plain_form_post, server_context, set_cookie},
+        server_context::{client_key, redirect_plain_form_post, server_context, set_cookie},
     };
 
     fn locale_of(tag: &str) -> Locale {
@@ -81,10 +81,7 @@ mod server {
         let (email, password) = (email.unwrap(), password.unwrap());
 
         // Counted before the hash is checked, so parallel guesses cannot outrun the limit.
-        let attempts = [
-            (&SIGN_IN_PER_IP, client_ip().map(|ip| ip.to_string()).unwrap_or_default()),
-            (&SIGN_IN_PER_ACCOUNT, ctx.digester.digest_hex(&email)),
-        ];
+        let attempts = [(&SIGN_IN_PER_IP, client_key()), (&SIGN_IN_PER_ACCOUNT, ctx.digester.digest_hex(&email))];
         for (limit, key) in &attempts {
             limit.attempt(&ctx.pool, key).await?;
         }
@@ -137,7 +134,7 @@ mod server {
         };
         let email_problem = |problem| AppError::Invalid(vec![FieldProblem::new("email", problem)]);
 
-        SIGN_UP_PER_IP.attempt(&ctx.pool, &client_ip().map(|ip| ip.to_string()).unwrap_or_default()).await?;
+        SIGN_UP_PER_IP.attempt(&ctx.pool, &client_key()).await?;
         let password_hash = store::hash_password(&account.password).await?;
         let digest = ctx.digester.digest(&account.email);
         let mut tx = ctx.pool.begin().await?;

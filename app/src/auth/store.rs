@@ -67,9 +67,10 @@ pub async fn insert_account(
     })
 }
 
-/// Argon2 is slow and takes about 19 MiB on purpose: hash and verify off the async workers,
-/// at most one per core at a time, with a bounded queue. Over it the request is refused
-/// ([`AppError::Busy`]) instead of piling up memory and blocking threads.
+/// Argon2 is slow and takes about 19 MiB on purpose: hash and verify off the async workers, on
+/// all cores but one (which stays with the requests that need no hash, so the site keeps
+/// answering), with a bounded queue. Over it the request is refused ([`AppError::Busy`])
+/// instead of piling up memory and blocking threads.
 struct HashingSlots {
     queue: tokio::sync::Semaphore,
     workers: tokio::sync::Semaphore,
@@ -82,9 +83,10 @@ const BUSY_RETRY_AFTER_SECS: u64 = 2;
 
 static HASHING: std::sync::LazyLock<HashingSlots> = std::sync::LazyLock::new(|| {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores.saturating_sub(1).max(1);
     HashingSlots {
-        queue: tokio::sync::Semaphore::new(cores * (QUEUED_PER_CORE + 1)),
-        workers: tokio::sync::Semaphore::new(cores),
+        queue: tokio::sync::Semaphore::new(workers * (QUEUED_PER_CORE + 1)),
+        workers: tokio::sync::Semaphore::new(workers),
     }
 });
 

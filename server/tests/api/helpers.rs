@@ -30,6 +30,7 @@ impl TestApp {
             leptos,
             demo_data: false,
             test_fixtures: false,
+            trusted_proxies: Vec::new(),
         };
         configure(&mut config);
         let app = Application::build(config).await.expect("the app starts");
@@ -112,5 +113,58 @@ impl TestApp {
 
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+}
+
+/// The real server binary in a process of its own (its memory measurable alone), on a free
+/// port, with `env` added to what it needs.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub address: String,
+}
+
+impl ServerProcess {
+    pub async fn start(database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("DATABASE_URL", database_url)
+            .env("APP_SECRET", String::from_utf8_lossy(TEST_SECRET).as_ref())
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "warn")
+            .env_remove("APP_DEMO_DATA")
+            .env_remove("APP_TEST_FIXTURES")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("the server binary starts");
+        let stdout = child.stdout.take().unwrap();
+        let (listening, address) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some((_, address)) = line.split_once("is listening on ") {
+                    let _ = listening.send(address.trim().to_owned());
+                }
+            }
+        });
+        let address = tokio::task::spawn_blocking(move || address.recv_timeout(std::time::Duration::from_secs(60)))
+            .await
+            .unwrap()
+            .expect("the server listens");
+        ServerProcess { child, address }
+    }
+
+    /// The resident memory of the process, in bytes.
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kilobytes = status.lines().find_map(|line| line.strip_prefix("VmRSS:")).expect("VmRSS in /proc status");
+        kilobytes.trim().trim_end_matches("kB").trim().parse::<u64>().unwrap() * 1024
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -21,7 +21,7 @@ const DELETIONS: usize = 20;
 /// What person `i` says: every other one "Other" with a text of their own, the rest a reason
 /// of the list in turn.
 fn feedback_of(i: usize) -> Feedback {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Feedback { reason: Reason::Other, locale: Locale::Fi, other_text: Some(format!("My own reason number {i}")) }
     } else {
         Feedback { reason: Reason::ALL[i % 8], locale: Locale::En, other_text: None }
@@ -101,7 +101,7 @@ async fn no_column_or_system_column_pairs_a_reason_with_its_account() {
             .await
             .unwrap();
     assert_eq!(deleted_in_order, accounts, "the tombstones do give the order of the deletions");
-    let others_in_order: Vec<usize> = (0..DELETIONS).filter(|i| i % 2 == 0).collect();
+    let others_in_order: Vec<usize> = (0..DELETIONS).filter(|i| i.is_multiple_of(2)).collect();
     for order in ["ctid", "id"] {
         let texts: Vec<String> = sqlx::query_scalar(&format!("SELECT text FROM deletion_other_texts ORDER BY {order}"))
             .fetch_all(&pool)
