@@ -90,7 +90,11 @@ async fn time_deletions(pool: &PgPool, rollbacks: usize, accounts: &[Uuid]) -> R
     let mut samples = Vec::new();
     for &account_id in accounts {
         // A digest of its own per account: the blocked addresses stay distinct.
-        let digest = account_id.as_bytes().repeat(2);
+        let digest = app::auth::digest::AddressDigests {
+            key_id: "bench".to_owned(),
+            block: account_id.as_bytes().repeat(2),
+            rate_limit_key: account_id.to_string(),
+        };
         for run in 0..=rollbacks {
             let commit = run == rollbacks;
             let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;

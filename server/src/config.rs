@@ -13,6 +13,9 @@ pub struct Config {
     pub public_origin: Option<String>,
     /// Keys the digests of blocked email addresses (`APP_SECRET`, at least 32 bytes).
     pub secret: Vec<u8>,
+    /// The secrets `APP_SECRET` replaced (`APP_PREVIOUS_SECRETS`, comma-separated): the
+    /// addresses blocked under them stay blocked.
+    pub previous_secrets: Vec<Vec<u8>>,
     /// Seeds the demo accounts at start (`cargo xtask run`).
     pub demo_data: bool,
     /// Exposes the fixtures API for end-to-end suites. Never in production.
@@ -56,6 +59,13 @@ impl Config {
             leptos,
             public_origin: env::var("APP_PUBLIC_ORIGIN").ok().filter(|o| !o.is_empty()),
             secret: secret.into_bytes(),
+            previous_secrets: env::var("APP_PREVIOUS_SECRETS")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.as_bytes().to_vec())
+                .collect(),
             demo_data: flag("APP_DEMO_DATA")?,
             test_fixtures: flag("APP_TEST_FIXTURES")?,
             trusted_proxies: trusted_proxies(&env::var("APP_TRUSTED_PROXIES").unwrap_or_default())?,

@@ -236,7 +236,7 @@ pub async fn seed(pool: &PgPool, digester: &EmailDigester) -> Result<Vec<DemoAcc
 async fn any_blocked(pool: &PgPool, digester: &EmailDigester) -> Result<bool, sqlx::Error> {
     let digests: Vec<Vec<u8>> = accounts()
         .iter()
-        .map(|a| digester.digest(&EmailAddress::parse(a.email).expect("the demo addresses are valid")))
+        .flat_map(|a| digester.block_digests(&EmailAddress::parse(a.email).expect("the demo addresses are valid")))
         .collect();
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM blocked_email_digests WHERE digest = ANY($1))")
         .bind(digests)

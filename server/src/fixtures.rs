@@ -446,7 +446,7 @@ async fn shared_account(
 ) -> Result<Uuid, sqlx::Error> {
     let created: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO accounts (email, password_hash, name, country, phone) VALUES ($1, $2, $3, 'GB', $4)
-         ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+         ON CONFLICT ((coalesce(email_canonical, lower(email)))) DO NOTHING RETURNING id",
     )
     .bind(email)
     .bind(NO_PASSWORD)

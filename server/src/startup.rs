@@ -74,7 +74,7 @@ impl Application {
         let pool = database::connect(&config.database_url).await.map_err(StartupError::Database)?;
         sqlx::migrate!("../migrations").run(&pool).await.map_err(StartupError::Migrations)?;
         let eraser_pool = database::connect_eraser(&config.database_url).map_err(StartupError::Database)?;
-        let digester = EmailDigester::new(&config.secret);
+        let digester = EmailDigester::with_previous(&config.secret, &config.previous_secrets);
         if config.demo_data {
             let accounts = demo::seed(&pool, &digester).await.map_err(StartupError::Database)?;
             demo::print_sign_in_details(&accounts);

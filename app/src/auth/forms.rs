@@ -81,7 +81,7 @@ mod server {
         let (email, password) = (email.unwrap(), password.unwrap());
 
         // Counted before the hash is checked, so parallel guesses cannot outrun the limit.
-        let attempts = [(&SIGN_IN_PER_IP, client_key()), (&SIGN_IN_PER_ACCOUNT, ctx.digester.digest_hex(&email))];
+        let attempts = [(&SIGN_IN_PER_IP, client_key()), (&SIGN_IN_PER_ACCOUNT, ctx.digester.rate_limit_key(&email))];
         for (limit, key) in &attempts {
             limit.attempt(&ctx.pool, key).await?;
         }
@@ -136,11 +136,10 @@ mod server {
 
         SIGN_UP_PER_IP.attempt(&ctx.pool, &client_key()).await?;
         let password_hash = store::hash_password(&account.password).await?;
-        let digest = ctx.digester.digest(&account.email);
         let mut tx = ctx.pool.begin().await?;
         // Waits for a deletion of this address under way, whose block must win.
-        store::lock_address(&mut tx, &digest).await?;
-        if store::is_blocked(&mut tx, &digest).await? {
+        store::lock_address(&mut tx, &ctx.digester.digests(&account.email).block).await?;
+        if store::is_blocked(&mut tx, &ctx.digester.block_digests(&account.email)).await? {
             return Err(email_problem(Problem::EmailBlocked));
         }
         let account_id = match store::insert_account(&mut tx, &account, &password_hash).await {

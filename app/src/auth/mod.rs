@@ -1,6 +1,8 @@
 //! Accounts and sign-in: who is signed in, and the forms that change it.
 
 #[cfg(feature = "ssr")]
+pub mod canonical;
+#[cfg(feature = "ssr")]
 pub mod digest;
 pub mod forms;
 #[cfg(feature = "ssr")]

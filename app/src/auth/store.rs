@@ -1,6 +1,6 @@
 //! Account rows: looking up credentials, creating accounts, the blocked-email list.
 
-use crate::auth::rate_limit::PASSWORD_RECHECK_PER_ACCOUNT;
+use crate::auth::{canonical::canonical, rate_limit::PASSWORD_RECHECK_PER_ACCOUNT};
 use crate::domain::account::{Country, EmailAddress, NewPassword, PersonName};
 use crate::domain::{FieldProblem, Problem};
 use crate::error::AppError;
@@ -13,20 +13,23 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-/// The password hash of the live account with this address (case-insensitive).
+/// The password hash of the live account with this address (in its canonical form).
 pub async fn find_credentials(pool: &PgPool, email: &EmailAddress) -> sqlx::Result<Option<Credentials>> {
-    let row: Option<(Uuid, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM accounts WHERE lower(email) = $1 AND deleted_at IS NULL")
-            .bind(email.normalized())
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, password_hash FROM accounts
+          WHERE coalesce(email_canonical, lower(email)) = $1 AND deleted_at IS NULL",
+    )
+    .bind(canonical(email))
+    .fetch_optional(pool)
+    .await?;
     Ok(row.map(|(account_id, password_hash)| Credentials { account_id, password_hash }))
 }
 
-/// Whether the address belonged to a deleted account.
-pub async fn is_blocked(conn: &mut PgConnection, digest: &[u8]) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM blocked_email_digests WHERE digest = $1)")
-        .bind(digest)
+/// Whether the address belonged to a deleted account: `digests` are its block-list digests
+/// under every key ([`crate::auth::digest::EmailDigester::block_digests`]).
+pub async fn is_blocked(conn: &mut PgConnection, digests: &[Vec<u8>]) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM blocked_email_digests WHERE digest = ANY($1))")
+        .bind(digests)
         .fetch_one(conn)
         .await
 }
@@ -51,10 +54,11 @@ pub async fn insert_account(
     password_hash: &str,
 ) -> Result<Uuid, InsertAccountError> {
     sqlx::query_scalar(
-        "INSERT INTO accounts (email, password_hash, name, country, preferred_locale)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO accounts (email, email_canonical, password_hash, name, country, preferred_locale)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(account.email.as_str())
+    .bind(canonical(&account.email))
     .bind(password_hash)
     .bind(account.name.as_str())
     .bind(account.country.code())

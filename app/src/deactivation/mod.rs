@@ -166,11 +166,11 @@ mod server {
                 return Err(AppError::Invalid(problems));
             }
         };
-        let digest = ctx.digester.digest(&crate::domain::account::EmailAddress::parse(&me.email).map_err(|_| {
+        let digests = ctx.digester.digests(&crate::domain::account::EmailAddress::parse(&me.email).map_err(|_| {
             tracing::error!("a stored email address does not parse");
             AppError::Internal
         })?);
-        let receipt = match store::deactivate(&ctx.pool, me.account_id, &me.token, &digest, &feedback).await {
+        let receipt = match store::deactivate(&ctx.pool, me.account_id, &me.token, &digests, &feedback).await {
             Ok(receipt) => receipt,
             Err(store::DeactivateError::AlreadyDeleted) => return Err(AppError::AlreadyDeleted),
             Err(store::DeactivateError::PasswordTooOld) => return Err(AppError::PasswordTooOld),

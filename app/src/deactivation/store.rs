@@ -9,7 +9,7 @@
 //! [`impact`] is what the deactivation page shows before the form.
 
 use super::{Impact, OpenOrder, PendingRefund, StoreImpact, RECENT_PASSWORD_MINUTES};
-use crate::auth::{session::SessionToken, store::lock_address};
+use crate::auth::{digest::AddressDigests, session::SessionToken, store::lock_address};
 use crate::domain::deactivation::Feedback;
 use sqlx::{types::Json, PgConnection, PgPool};
 use std::fmt;
@@ -90,7 +90,7 @@ pub mod sql {
     /// the row last. The placeholder address keeps the unique index on `lower(email)`.
     pub const SCRUB_ACCOUNT: &str = "UPDATE accounts
             SET deleted_at = now(), password_hash = $2, name = '', phone = NULL,
-                email = 'deleted-' || id || '@invalid'
+                email = 'deleted-' || id || '@invalid', email_canonical = NULL
           WHERE id = $1";
 
     pub const END_SESSIONS: &str = "DELETE FROM sessions WHERE account_id = $1";
@@ -135,7 +135,7 @@ pub mod sql {
     /// the reason in the statistics' inbox (released unlinked later, see migration 0008), and
     /// the account's place in the eraser's queue.
     pub const RECORD: &str = "WITH blocked AS (
-             INSERT INTO blocked_email_digests (digest) VALUES ($2) ON CONFLICT (digest) DO NOTHING
+             INSERT INTO blocked_email_digests (digest, key_id) VALUES ($2, $7) ON CONFLICT (digest) DO NOTHING
          ), feedback AS (
              INSERT INTO deletion_feedback_inbox (reason, locale, role, other_text) VALUES ($3, $5, $6, $4)
          ), tombstone AS (
@@ -177,19 +177,19 @@ pub mod sql {
 ///
 /// Only the session `session` may do it, and only within [`RECENT_PASSWORD_MINUTES`] of a
 /// password entry in that same session, checked under the account's lock.
-/// `email_digest` is the keyed digest of the account's normalized address
-/// ([`crate::auth::digest::EmailDigester::digest`]). Of concurrent calls for one account,
+/// `email_digests` are the keyed digests of the account's address
+/// ([`crate::auth::digest::EmailDigester::digests`]). Of concurrent calls for one account,
 /// exactly one succeeds; the others wait for it and get [`DeactivateError::AlreadyDeleted`].
 /// Any failure rolls everything back.
 pub async fn deactivate(
     pool: &PgPool,
     account_id: Uuid,
     session: &SessionToken,
-    email_digest: &[u8],
+    email_digests: &AddressDigests,
     feedback: &Feedback,
 ) -> Result<Receipt, DeactivateError> {
     let mut tx = pool.begin().await?;
-    deactivate_in(&mut tx, account_id, session, email_digest, feedback).await?;
+    deactivate_in(&mut tx, account_id, session, email_digests, feedback).await?;
     tx.commit().await?;
     Ok(Receipt::for_account(account_id))
 }
@@ -199,7 +199,7 @@ pub async fn deactivate_in(
     conn: &mut PgConnection,
     account_id: Uuid,
     session: &SessionToken,
-    email_digest: &[u8],
+    email_digests: &AddressDigests,
     feedback: &Feedback,
 ) -> Result<(), DeactivateError> {
     let password_is_recent: Option<bool> = sqlx::query_scalar(sql::LOCK_ACCOUNT)
@@ -214,10 +214,10 @@ pub async fn deactivate_in(
         Some(true) => {}
     }
     // A sign-up of the same address waits for this transaction, then finds the address blocked.
-    lock_address(&mut *conn, email_digest).await?;
+    lock_address(&mut *conn, &email_digests.block).await?;
     sqlx::query(sql::SCRUB_ACCOUNT).bind(account_id).bind(NO_PASSWORD).execute(&mut *conn).await?;
     sqlx::query(sql::END_SESSIONS).bind(account_id).execute(&mut *conn).await?;
-    let keys = vec![account_id.to_string(), hex::encode(email_digest)];
+    let keys = vec![account_id.to_string(), email_digests.rate_limit_key.clone()];
     sqlx::query(sql::FORGET_RATE_LIMITS).bind(keys).execute(&mut *conn).await?;
     sqlx::query(sql::CANCEL_OPEN_PURCHASES).bind(account_id).execute(&mut *conn).await?;
     let store: Option<Uuid> = sqlx::query_scalar(sql::CLOSE_STORE).bind(account_id).fetch_optional(&mut *conn).await?;
@@ -227,11 +227,12 @@ pub async fn deactivate_in(
     }
     sqlx::query(sql::RECORD)
         .bind(account_id)
-        .bind(email_digest)
+        .bind(&email_digests.block)
         .bind(feedback.reason.code())
         .bind(feedback.other_text.as_deref())
         .bind(feedback.locale.tag())
         .bind(if store.is_some() { "seller" } else { "buyer" })
+        .bind(&email_digests.key_id)
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -375,3 +375,54 @@ async fn two_hundred_parallel_sign_ups_keep_memory_bounded_and_health_answering(
     assert!(median < std::time::Duration::from_millis(100), "/healthz median {median:?}");
     assert!(slowest < std::time::Duration::from_secs(1), "/healthz stalled for {slowest:?}");
 }
+
+#[tokio::test]
+async fn a_deleted_address_stays_blocked_in_every_spelling() {
+    // Arrange: two addresses deleted (a Gmail one, and one with letters that fold)
+    let app = TestApp::spawn().await;
+    for deleted in ["John.Smith@gmail.com", "strasse.k@example.de"] {
+        let person = app.another_browser();
+        assert_eq!(person.sign_up(deleted, PASSWORD).await.status(), StatusCode::OK);
+        let form = [("locale", "en"), ("email", deleted), ("phrase", "deactivate my account"), ("reason", "cheated")];
+        assert_eq!(person.post_form("deactivate_account", &form).await.status(), StatusCode::OK, "{deleted}");
+    }
+    let accounts_before = app.count("SELECT count(*) FROM accounts").await;
+
+    for (spelling, problem) in [
+        ("john.smith@gmail.com", "EmailBlocked"),
+        (" JOHN.SMITH@GMAIL.COM ", "EmailBlocked"),
+        ("johnsmith@gmail.com", "EmailBlocked"),
+        ("j.o.h.n.s.m.i.t.h@gmail.com", "EmailBlocked"),
+        ("john.smith+shop@gmail.com", "EmailBlocked"),
+        ("john.smith@googlemail.com", "EmailBlocked"),
+        ("JohnSmith+a+b@GoogleMail.com", "EmailBlocked"),
+        ("\u{ff4a}\u{ff4f}\u{ff48}\u{ff4e}.smith@gmail.com", "EmailBlocked"),
+        ("john.smith\u{200b}@gmail.com", "InvalidCharacters"),
+        ("STRASSE.K@EXAMPLE.DE", "EmailBlocked"),
+        ("stra\u{df}e.k@example.de", "EmailBlocked"),
+        ("strasse.\u{212a}@example.de", "EmailBlocked"),
+        ("Strasse.K+news@Example.DE", "EmailBlocked"),
+        ("strasse.k@example.de\u{202e}", "InvalidCharacters"),
+    ] {
+        // Act
+        let response = app
+            .another_browser()
+            .post_form(
+                "sign_up",
+                &[
+                    ("locale", "en"),
+                    ("name", "Someone New"),
+                    ("email", spelling),
+                    ("password", PASSWORD),
+                    ("country", "FI"),
+                ],
+            )
+            .await;
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{spelling:?}");
+        let body = json_of(response).await;
+        assert_eq!(body["Invalid"][0], json!({"field": "email", "problem": problem}), "{spelling:?}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, accounts_before);
+}

@@ -95,7 +95,7 @@ async fn a_blocked_email_cannot_register() {
     let digester = app::auth::digest::EmailDigester::new(crate::helpers::TEST_SECRET);
     let email = app::domain::account::EmailAddress::parse("gone@example.com").unwrap();
     sqlx::query("INSERT INTO blocked_email_digests (digest) VALUES ($1)")
-        .bind(digester.digest(&email))
+        .bind(digester.digests(&email).block)
         .execute(&app.pool)
         .await
         .unwrap();

@@ -294,7 +294,7 @@ impl Live {
              ) x ORDER BY 1",
         )
         .bind(person.id)
-        .bind(person.digest())
+        .bind(person.digest().block)
         .fetch_all(conn)
         .await
         .unwrap()
@@ -331,7 +331,7 @@ async fn check_consistent(pool: &PgPool, person: &Person, live: &Live) {
                 EXISTS (SELECT 1 FROM blocked_email_digests WHERE digest = $2)",
     )
     .bind(person.id)
-    .bind(person.digest())
+    .bind(person.digest().block)
     .bind(person.store_id)
     .fetch_one(&mut *tx)
     .await

@@ -27,6 +27,7 @@ impl TestApp {
             database_url: database_url.clone(),
             public_origin: None,
             secret: TEST_SECRET.to_vec(),
+            previous_secrets: Vec::new(),
             leptos,
             demo_data: false,
             test_fixtures: false,

@@ -206,7 +206,7 @@ async fn the_demo_seed_never_brings_back_a_deleted_demo_account() {
             locale: app::i18n::Locale::Fi,
             other_text: None,
         };
-        app::deactivation::store::deactivate(&app.pool, id, &session, &digester().digest(&email), &feedback)
+        app::deactivation::store::deactivate(&app.pool, id, &session, &digester().digests(&email), &feedback)
             .await
             .unwrap();
     }

@@ -38,7 +38,7 @@ async fn delete_one(pool: &PgPool, i: usize) -> Uuid {
     .await
     .unwrap();
     let session = session_of(pool, id).await;
-    let digest = EmailDigester::new(TEST_SECRET).digest(&EmailAddress::parse(&email).unwrap());
+    let digest = EmailDigester::new(TEST_SECRET).digests(&EmailAddress::parse(&email).unwrap());
     deactivate(pool, id, &session, &digest, &feedback_of(i)).await.unwrap();
     id
 }
