@@ -1,14 +1,134 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import { test, expect, locales, openHydrated, type LocaleTag } from "./support/fixtures";
+import { test, expect, locales, messages, openHydrated, type LocaleTag } from "./support/fixtures";
 import { accountPages, pathIn, publicPages, signInWithData, widths } from "./support/pages";
+import { coloursOf, decodePng, type Picture } from "./support/picture";
 
 // Full-page pictures of every page, for a person to look over: English and Finnish side by side
-// in screenshots/index.html (the folder is git-ignored). Runs with the rest of the suite.
+// in screenshots/index.html (the folder is git-ignored). Runs with the rest of the suite, and
+// fails on a picture a broken page would give: blank, or without the page's own main heading,
+// drawn at a heading's size inside the picture.
 const root = path.join(__dirname, "..", "screenshots");
 
 const allPages = [...publicPages, ...accountPages];
+
+/** The window's height for every width: the pictures are of the whole page. */
+const windowHeight = 800;
+
+type Words = (typeof messages)["en"];
+/** The keys of plain strings (not plural forms). */
+type MessageKey = { [K in keyof Words]: Words[K] extends string ? K : never }[keyof Words];
+
+/** The words of each page's one `<h1>`. */
+const mainHeading: Record<string, MessageKey> = {
+  "/": "home_title",
+  "/login": "sign_in_title",
+  "/register": "sign_up_title",
+  "/goodbye?receipt=DA-1A2B-3C4D-5E6F": "goodbye_title",
+  "/account": "my_area",
+  "/account/orders": "nav_orders",
+  "/account/messages": "nav_messages",
+  "/account/settings": "nav_profile_settings",
+  "/account/settings/change": "change_settings",
+  "/account/settings/profile": "edit_profile",
+  "/account/settings/password": "change_password",
+  "/account/deactivate": "deactivate_title",
+};
+
+/**
+ * A blank picture has one colour; an unstyled error page is a few lines of text on white, well
+ * under 1% of the pixels. Every page here has a white header and white cards on a grey ground.
+ */
+const MIN_COLOURS = 16;
+const MIN_NOT_BACKGROUND = 0.01;
+/** Bold heading text covers about a fifth of its line box; nothing drawn covers none. */
+const MIN_HEADING_INK = 0.05;
+
+/**
+ * The page's main heading: one `<h1>`, visible, with the page's own words. Returns where it is
+ * (in document coordinates, as the full-page picture has them) and its font size, for
+ * `checkPicture`.
+ */
+async function checkMainHeading(page: Page, locale: LocaleTag, pagePath: string) {
+  const key = mainHeading[pagePath];
+  expect(key, `${pagePath} is in the table of main headings`).toBeDefined();
+  const heading = page.getByRole("heading", { level: 1 });
+  await expect(heading, `${pagePath}: one main heading`).toHaveCount(1);
+  await expect(heading, `${pagePath}: the main heading is visible`).toBeVisible();
+  await expect(heading, `${pagePath}: the page's own main heading`).toHaveText(messages[locale][key]);
+  // In document coordinates, as the full-page picture is; the text's own extent as well as the
+  // block's (a block is as wide as its column, its words may take a tenth of that).
+  return heading.evaluate((element) => {
+    const style = getComputedStyle(element);
+    const fontSize = parseFloat(style.fontSize);
+    const lineHeight = parseFloat(style.lineHeight) || fontSize * 1.2;
+    const toDocument = (r: DOMRect) => ({
+      x: r.x + window.scrollX,
+      y: r.y + window.scrollY,
+      width: r.width,
+      height: r.height,
+    });
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return {
+      box: toDocument(element.getBoundingClientRect()),
+      text: toDocument(range.getBoundingClientRect()),
+      fontSize,
+      lineHeight,
+      devicePixelRatio: window.devicePixelRatio,
+    };
+  });
+}
+
+type Heading = Awaited<ReturnType<typeof checkMainHeading>>;
+
+/**
+ * The picture is not blank (more than a few colours, more than 1% of it off its background),
+ * and the main heading is in it: in a heading's font size (20-48 px, not body text), 16 px or
+ * more high and at most four lines, wholly inside the picture and within its first screen (the
+ * window, before any scrolling), its letters drawn there.
+ */
+function checkPicture(file: string, picture: Picture, width: number, heading: Heading) {
+  const scale = heading.devicePixelRatio;
+  expect(picture.width, `${file} is as wide as the page`).toBeGreaterThanOrEqual(Math.floor(width * scale));
+  expect(picture.height, `${file} is at least as high as the window`).toBeGreaterThanOrEqual(
+    Math.floor(windowHeight * scale),
+  );
+
+  const whole = coloursOf(picture);
+  expect(whole.distinct, `${file} is not blank: its colours`).toBeGreaterThan(MIN_COLOURS);
+  expect(whole.notBackground, `${file} is not blank: the share of pixels off its background`).toBeGreaterThan(
+    MIN_NOT_BACKGROUND,
+  );
+
+  const { box, text, fontSize, lineHeight } = heading;
+  expect(fontSize, `${file}: the main heading's font size, in px`).toBeGreaterThanOrEqual(20);
+  expect(fontSize, `${file}: the main heading's font size, in px`).toBeLessThanOrEqual(48);
+  expect(box.height, `${file}: the main heading's height, in px`).toBeGreaterThanOrEqual(16);
+  expect(box.height, `${file}: the main heading's height, in lines`).toBeLessThanOrEqual(4 * lineHeight + 1);
+  expect(text.width, `${file}: the main heading's text width, in px`).toBeGreaterThan(fontSize);
+  const inside =
+    box.x >= 0 &&
+    box.y >= 0 &&
+    (box.x + box.width) * scale <= picture.width + 1 &&
+    (box.y + box.height) * scale <= picture.height + 1;
+  expect(inside, `${file}: the main heading at ${JSON.stringify(box)} is inside the picture`).toBe(true);
+  expect(box.y + box.height, `${file}: the main heading's bottom, in px, is in the first screen`).toBeLessThanOrEqual(
+    windowHeight,
+  );
+
+  const ink = coloursOf(picture, {
+    x: text.x * scale,
+    y: text.y * scale,
+    width: text.width * scale,
+    height: text.height * scale,
+  });
+  expect(ink.distinct, `${file}: the main heading's text is drawn, in more than one colour`).toBeGreaterThan(1);
+  expect(ink.notBackground, `${file}: the share of the main heading's text box its letters cover`).toBeGreaterThan(
+    MIN_HEADING_INK,
+  );
+}
 
 /** `/account/settings/change` -> `account-settings-change`; `/` -> `home`; no query string. */
 function fileName(page: string) {
@@ -63,14 +183,16 @@ test.describe("screenshots", { tag: "@screenshots" }, () => {
       test(`every page at ${width} px in ${locale}`, async ({ page, request }) => {
         test.slow(); // a dozen pages, each hydrated
         const started = Date.now();
-        await page.setViewportSize({ width, height: 800 });
+        await page.setViewportSize({ width, height: windowHeight });
         const shoot = async (pagePath: string) => {
           await openHydrated(page, pathIn(locale, pagePath));
+          const heading = await checkMainHeading(page, locale, pagePath);
           const file = shotPath(width, locale, pagePath);
-          await page.screenshot({ path: file, fullPage: true });
+          const png = await page.screenshot({ path: file, fullPage: true });
           const written = fs.statSync(file);
-          expect(written.size, `${file} was written`).toBeGreaterThan(0);
+          expect(written.size, `${file} was written`).toBe(png.length);
           expect(written.mtimeMs, `${file} is from this run`).toBeGreaterThanOrEqual(started - 1000);
+          checkPicture(file, decodePng(png), width, heading);
         };
         for (const pagePath of publicPages) {
           await shoot(pagePath);

@@ -584,6 +584,11 @@ fn stop_abandoned_postmaster(pid: libc::pid_t, data: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::summary::skip_or_fail_in_ci;
+
+    /// Why the tests that start real clusters cannot run.
+    const NO_POSTGRESQL: &str =
+        "no PostgreSQL binaries under /usr/lib/postgresql or pg_ctl on PATH (apt-get install postgresql)";
 
     /// Making a throwaway cluster sweeps abandoned ones, which would take the planted one of
     /// `an_abandoned_throwaway_cluster_is_stopped_and_removed`: those tests take turns.
@@ -603,12 +608,12 @@ mod tests {
         assert!(with_database("not a url", "x").is_err());
     }
 
-    /// A real cluster, end to end, where PostgreSQL is installed (skipped elsewhere).
+    /// A real cluster, end to end, where PostgreSQL is installed (skipped elsewhere, failed in
+    /// CI).
     #[test]
     fn a_throwaway_cluster_starts_serves_and_disappears() {
         if Binaries::find(None).is_none() {
-            eprintln!("skipped: no PostgreSQL binaries");
-            return;
+            return skip_or_fail_in_ci(NO_POSTGRESQL);
         }
         let _turn = SWEEP.lock().unwrap_or_else(|e| e.into_inner());
         let cluster = Cluster::throwaway().unwrap();
@@ -628,8 +633,7 @@ mod tests {
     #[test]
     fn test_databases_are_made_and_dropped_on_a_given_server() {
         if Binaries::find(None).is_none() {
-            eprintln!("skipped: no PostgreSQL binaries");
-            return;
+            return skip_or_fail_in_ci(NO_POSTGRESQL);
         }
         let _turn = SWEEP.lock().unwrap_or_else(|e| e.into_inner());
         let cluster = Cluster::throwaway().unwrap();
@@ -644,9 +648,11 @@ mod tests {
 
     #[test]
     fn a_folder_the_postgres_user_cannot_enter_is_named() {
-        if !is_root() || Binaries::find(None).is_none() {
-            eprintln!("skipped: needs root and PostgreSQL binaries");
-            return;
+        if !is_root() {
+            return skip_or_fail_in_ci("needs root: only as root do PostgreSQL's programs run as another user");
+        }
+        if Binaries::find(None).is_none() {
+            return skip_or_fail_in_ci(NO_POSTGRESQL);
         }
         let locked = std::env::temp_dir().join(format!("xtask-locked-{}", random_hex(6).unwrap()));
         fs::DirBuilder::new().mode(0o700).create(&locked).unwrap();
@@ -663,8 +669,7 @@ mod tests {
     #[test]
     fn an_abandoned_throwaway_cluster_is_stopped_and_removed() {
         if Binaries::find(None).is_none() {
-            eprintln!("skipped: no PostgreSQL binaries");
-            return;
+            return skip_or_fail_in_ci(NO_POSTGRESQL);
         }
         let _turn = SWEEP.lock().unwrap_or_else(|e| e.into_inner());
         // No process has this pid (Linux pids stay below 2^22), so its run is gone.
@@ -689,8 +694,7 @@ mod tests {
     #[test]
     fn a_persistent_cluster_is_reused_joined_and_kept() {
         if Binaries::find(None).is_none() {
-            eprintln!("skipped: no PostgreSQL binaries");
-            return;
+            return skip_or_fail_in_ci(NO_POSTGRESQL);
         }
         let base = std::env::temp_dir().join(format!("xtask-pg-{}", random_hex(6).unwrap()));
         let first = Cluster::persistent(&base).unwrap();

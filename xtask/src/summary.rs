@@ -4,6 +4,42 @@ use serde_json::Value;
 use std::fmt::Write;
 use std::ops::AddAssign;
 
+/// Starts the line a Rust test prints when it is skipped (see [`skip_or_fail_in_ci`]):
+/// `test skipped: <test>: <reason>`. libtest counts such a test as passed; `cargo xtask test`
+/// counts it as skipped instead, and lists the reasons under its table.
+pub const SKIP_MARKER: &str = "test skipped: ";
+
+/// Whether this runs in CI: `CI` set to anything but empty, `0` or `false` (`.ci/run` sets
+/// `CI=true`). There every test must run: a skip is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| !matches!(value.trim(), "" | "0" | "false"))
+}
+
+/// For a test whose precondition is missing (PostgreSQL, root): outside CI, prints the skip
+/// line with `reason` and returns, so the test can return at once (`return skip_or_fail_in_ci(..)`);
+/// in CI, fails the test, since CI must run it.
+///
+/// The line goes straight to the process's stdout, past libtest's capture of `println!`, so
+/// that it reaches `cargo xtask test` (and the terminal) whether or not the test passes.
+#[cfg(test)]
+#[track_caller]
+pub fn skip_or_fail_in_ci(reason: &str) {
+    use std::io::Write as _;
+    // libtest names each test's thread after the test.
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    if in_ci() {
+        panic!("{test} cannot run: {reason}; CI must run every test (CI is set)");
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{SKIP_MARKER}{test}: {reason}");
+    let _ = stdout.flush();
+}
+
+/// The skip lines' `<test>: <reason>`, in the order printed.
+pub fn skips_in(output: &str) -> Vec<String> {
+    output.lines().filter_map(|line| line.split_once(SKIP_MARKER)).map(|(_, skip)| skip.trim().to_owned()).collect()
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     pub passed: u64,
@@ -27,7 +63,8 @@ impl Counts {
         Counts { passed: u64::from(succeeded), failed: u64::from(!succeeded), skipped: 0 }
     }
 
-    /// Sums libtest's `test result: ok. 3 passed; 0 failed; 1 ignored; ...` lines. A failed run
+    /// Sums libtest's `test result: ok. 3 passed; 0 failed; 1 ignored; ...` lines; a test that
+    /// printed a skip line ([`SKIP_MARKER`]) is moved from passed to skipped. A failed run
     /// without a failed test (a compile error, a crashed test binary) counts as one failure.
     pub fn of_cargo_test(output: &str, succeeded: bool) -> Counts {
         let mut counts = Counts::default();
@@ -49,6 +86,10 @@ impl Counts {
                 }
             }
         }
+        // A skipped test returned early, so libtest counted it as passed.
+        let skips = (skips_in(output).len() as u64).min(counts.passed);
+        counts.passed -= skips;
+        counts.skipped += skips;
         counts.with_failure_if_unexplained(succeeded)
     }
 
@@ -74,10 +115,11 @@ impl Counts {
     }
 }
 
-/// One row per runner, in the order they ran.
+/// One row per runner, in the order they ran, and the skipped tests with their reasons.
 #[derive(Default)]
 pub struct Report {
     rows: Vec<(&'static str, Option<Counts>, String)>,
+    skips: Vec<String>,
 }
 
 impl Report {
@@ -87,6 +129,21 @@ impl Report {
 
     pub fn not_run(&mut self, runner: &'static str, why: &str) {
         self.rows.push((runner, None, format!("not run: {why}")));
+    }
+
+    /// Tests that printed a skip line (`<test>: <reason>`, from [`skips_in`]), listed under
+    /// the table. Their count is in the runner's row already.
+    pub fn skipped(&mut self, skips: Vec<String>) {
+        self.skips.extend(skips);
+    }
+
+    /// In CI every test must run: any skip (a skip line, an ignored Rust test, a skipped
+    /// Playwright test) adds a failure of its own.
+    pub fn fail_skips_in_ci(&mut self, ci: bool) {
+        let skipped = self.total().skipped;
+        if ci && skipped > 0 {
+            self.rows.push(("skips in CI", Some(Counts::ONE_FAILED), String::new()));
+        }
     }
 
     pub fn total(&self) -> Counts {
@@ -105,6 +162,9 @@ impl Report {
                 Some(c) => writeln!(text, "{runner:<12}{:>8}{:>8}{:>9}", c.passed, c.failed, c.skipped),
                 None => writeln!(text, "{runner:<12}{:>8}{:>8}{:>9}  {note}", "-", "-", "-"),
             };
+        }
+        for skip in &self.skips {
+            let _ = writeln!(text, "skipped: {skip}");
         }
         text + &final_line(self.total())
     }
@@ -141,6 +201,62 @@ test result: ok. 0 passed; 0 failed; 3 ignored; 0 measured; 0 filtered out; fini
     fn cargo_test_lines_are_summed() {
         let counts = Counts::of_cargo_test(CARGO_TEST_OUTPUT, false);
         assert_eq!(counts, Counts { passed: 13, failed: 1, skipped: 4 });
+    }
+
+    #[test]
+    fn a_test_that_printed_a_skip_line_counts_as_skipped_not_passed() {
+        let output = "\
+running 3 tests
+test pg::tests::a ... ok
+test skipped: pg::tests::b: no PostgreSQL binaries
+test pg::tests::b ... ok
+test pg::tests::c ... test skipped: pg::tests::c: needs root
+ok
+
+test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
+";
+        assert_eq!(Counts::of_cargo_test(output, true), Counts { passed: 1, failed: 0, skipped: 2 });
+        assert_eq!(skips_in(output), ["pg::tests::b: no PostgreSQL binaries", "pg::tests::c: needs root"]);
+    }
+
+    #[test]
+    fn the_skip_helper_prints_the_line_the_summary_counts_outside_ci_and_fails_in_ci() {
+        // The helper's own line, as a child process shows it: this test binary run again on
+        // the probe test below, once without CI and once with it.
+        let binary = std::env::current_exe().unwrap();
+        let probe = "summary::tests::skip_probe";
+        let run = |ci: Option<&str>| {
+            let mut cmd = std::process::Command::new(&binary);
+            cmd.args([probe, "--exact"]).env("XTASK_SKIP_PROBE", "1");
+            match ci {
+                Some(value) => cmd.env("CI", value),
+                None => cmd.env_remove("CI"),
+            };
+            let output = cmd.output().unwrap();
+            (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+        };
+
+        let (succeeded, stdout) = run(None);
+        assert!(succeeded, "{stdout}");
+        assert_eq!(skips_in(&stdout), [format!("{probe}: the probe's precondition is missing")], "{stdout}");
+        assert_eq!(Counts::of_cargo_test(&stdout, succeeded), Counts { passed: 0, failed: 0, skipped: 1 });
+
+        let (succeeded, stdout) = run(Some("false"));
+        assert!(succeeded && skips_in(&stdout).len() == 1, "CI=false is not CI: {stdout}");
+
+        let (succeeded, stdout) = run(Some("true"));
+        assert!(!succeeded, "{stdout}");
+        assert!(skips_in(&stdout).is_empty(), "{stdout}");
+        assert_eq!(Counts::of_cargo_test(&stdout, succeeded), Counts { passed: 0, failed: 1, skipped: 0 });
+    }
+
+    /// The child process of the test above; does nothing elsewhere (not `#[ignore]`: an
+    /// ignored test is a skip, and CI fails on skips).
+    #[test]
+    fn skip_probe() {
+        if std::env::var_os("XTASK_SKIP_PROBE").is_some() {
+            skip_or_fail_in_ci("the probe's precondition is missing");
+        }
     }
 
     #[test]
@@ -201,5 +317,27 @@ test result: ok. 0 passed; 0 failed; 3 ignored; 0 measured; 0 filtered out; fini
         assert_eq!(text.lines().last(), Some("41 passed, 1 failed, 1 skipped"));
         assert!(text.contains("playwright"));
         assert!(text.contains("not run: the wasm build failed"));
+    }
+
+    #[test]
+    fn skips_are_listed_under_the_table_and_fail_in_ci() {
+        let mut report = Report::default();
+        report.add("rust tests", Counts { passed: 40, failed: 0, skipped: 1 });
+        report.skipped(vec!["pg::tests::a: no PostgreSQL binaries".to_owned()]);
+        report.fail_skips_in_ci(false);
+        let text = report.render();
+        assert!(text.contains("\nskipped: pg::tests::a: no PostgreSQL binaries\n"), "{text}");
+        assert_eq!(text.lines().last(), Some("40 passed, 0 failed, 1 skipped"));
+
+        report.fail_skips_in_ci(true);
+        assert_eq!(report.render().lines().last(), Some("40 passed, 1 failed, 1 skipped"));
+    }
+
+    #[test]
+    fn a_run_without_skips_passes_in_ci() {
+        let mut report = Report::default();
+        report.add("rust tests", Counts { passed: 40, failed: 0, skipped: 0 });
+        report.fail_skips_in_ci(true);
+        assert_eq!(report.total(), Counts { passed: 40, failed: 0, skipped: 0 });
     }
 }

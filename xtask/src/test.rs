@@ -1,13 +1,14 @@
 //! `cargo xtask test`: every check and test suite, then a table per runner and, last, the line
 //! CI reads: `N passed, M failed[, K skipped]`. A failed check (fmt, clippy, the wasm build)
-//! counts as one failure; a passed one as one pass.
+//! counts as one failure; a passed one as one pass. Skipped tests are listed with their
+//! reasons; in CI (`CI=true`, set by `.ci/run`) any skip adds a failure.
 
 use crate::net;
 use crate::pg::TestServer;
 use crate::process;
 use crate::run::{build_release, server_command};
 use crate::secret::random_hex;
-use crate::summary::{Counts, Report};
+use crate::summary::{in_ci, skips_in, Counts, Report};
 use crate::tools::{self, Purpose};
 use crate::workspace::{cargo, Workspace};
 use anyhow::{anyhow, Result};
@@ -31,6 +32,7 @@ pub fn test() -> Result<ExitCode> {
         }
         Ok(()) => {}
     }
+    report.fail_skips_in_ci(in_ci());
     println!("{}", report.render());
     Ok(if report.total().failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
@@ -50,7 +52,9 @@ fn run_all(report: &mut Report) -> Result<()> {
 
     // Dropped at the end of this function: a throwaway cluster is stopped and deleted.
     let database = TestServer::start()?;
-    report.add("rust tests", rust_tests(&ws, &database)?);
+    let (counts, skips) = rust_tests(&ws, &database)?;
+    report.add("rust tests", counts);
+    report.skipped(skips);
 
     announce("cargo leptos build --release");
     let built = build_release(&ws)?;
@@ -74,9 +78,10 @@ fn check(cmd: &mut Command, ws: &Workspace) -> Result<Counts> {
 }
 
 /// Unit and integration tests; the integration tests make their own databases on the server
-/// in TEST_DATABASE_URL. `--no-fail-fast` runs every test binary even after a failure.
-fn rust_tests(ws: &Workspace, database: &TestServer) -> Result<Counts> {
-    let mut counts = Counts::default();
+/// in TEST_DATABASE_URL. `--no-fail-fast` runs every test binary even after a failure. Also
+/// the tests that printed a skip line, with their reasons.
+fn rust_tests(ws: &Workspace, database: &TestServer) -> Result<(Counts, Vec<String>)> {
+    let (mut counts, mut skips) = (Counts::default(), Vec::new());
     for packages in [&["-p", "app", "--features", "ssr"][..], &["-p", "server", "-p", "xtask"]] {
         let mut cmd = cargo();
         cmd.arg("test")
@@ -87,8 +92,9 @@ fn rust_tests(ws: &Workspace, database: &TestServer) -> Result<Counts> {
         announce(&process::display(&cmd));
         let (succeeded, output) = process::tee(&mut cmd)?;
         counts += Counts::of_cargo_test(&output, succeeded);
+        skips.extend(skips_in(&output));
     }
-    Ok(counts)
+    Ok((counts, skips))
 }
 
 /// Playwright against the release server, with test fixtures on, on a fresh database.

@@ -5,7 +5,7 @@ use crate::deletion::{
     count, counterparty_holdings, delete_account, fresh_database, seed, traces_of, Counterparty, Person, Shape,
 };
 use crate::helpers::TEST_SECRET;
-use app::deactivation::store::DeactivateError;
+use app::{auth::store::lock_address, deactivation::store::DeactivateError};
 use rand::Rng;
 use server::eraser::{erase_one_batch, rest_after, spawn, Settings, Step, QUIET_FOR};
 use sqlx::{
@@ -161,7 +161,8 @@ async fn the_eraser_works_through_the_queue_and_stops_on_shutdown() {
 }
 
 /// 20 runs: in ten, the deletion's and the eraser's connections are killed with
-/// `pg_terminate_backend` at random moments; in ten, the server process running the eraser is
+/// `pg_terminate_backend` (in five of them the deletion's, provably inside its transaction; in
+/// all ten the eraser's, at random moments); in ten, the server process running the eraser is
 /// killed (SIGKILL) at a random moment and started again. At every kill the person is either
 /// fully live or deleted with the erasure under way; once let run, the erasure completes.
 #[tokio::test]
@@ -174,47 +175,27 @@ async fn killed_connections_and_killed_servers_never_leave_half_an_account() {
     let (mut deletions_killed, mut eraser_kills_mid_erasure) = (0, 0);
 
     // Ten runs with killed connections.
-    let connect = |name: &str| {
-        let options = PgConnectOptions::from_str(&url).unwrap().application_name(name);
-        PgPoolOptions::new().max_connections(3).connect_lazy_with(options)
-    };
     for run in 0..10 {
         let (person, counterparty) = seed(&pool, None, shape).await;
         let snapshot = Live::take(&pool, &person).await;
         let holdings = counterparty_holdings(&pool, &counterparty).await;
-        let eraser_pool = connect("chaos-eraser");
+        let eraser_pool = named_pool(&url, "chaos-eraser");
         let settings = Settings { enabled: true, batch_size, duty_percent: 100, idle_poll: Duration::from_millis(5) };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let eraser = spawn(eraser_pool, settings, stopped);
 
-        let deleting_pool = connect("chaos-deletion");
-        let delete = {
-            let (person, deleting_pool) = (person.clone(), deleting_pool.clone());
-            move || async move { delete_account(&deleting_pool, &person).await }
-        };
-        let deletion = tokio::spawn(delete.clone()());
+        let deleting_pool = named_pool(&url, DELETION_APP);
         if run % 2 == 0 {
-            tokio::time::sleep(Duration::from_micros(rng.gen_range(0..4_000))).await;
-            terminate(&pool, "chaos-deletion").await;
+            // The person retries after the kill (the account is untouched, so it must work).
+            let point = KillPoint::ALL[(run / 2) % KillPoint::ALL.len()];
+            kill_the_deletion_inside_its_transaction(&pool, &deleting_pool, &person, &snapshot, point).await;
+            deletions_killed += 1;
+            check_consistent(&pool, &person, &snapshot).await;
         }
-        let deleted = match deletion.await.unwrap() {
-            Ok(_) => true,
-            Err(DeactivateError::Database(_)) => {
-                deletions_killed += 1;
-                false
-            }
-            Err(error @ (DeactivateError::AlreadyDeleted | DeactivateError::PasswordTooOld)) => {
-                unreachable!("nobody else deletes, and the password was just entered: {error}")
-            }
-        };
+        if let Err(error) = delete_account(&deleting_pool, &person).await {
+            panic!("run {run}: nothing kills this deletion, yet it failed: {error}");
+        }
         check_consistent(&pool, &person, &snapshot).await;
-        if !deleted {
-            // The person tries again (or the commit went through and only the answer was lost).
-            match delete().await {
-                Ok(_) | Err(DeactivateError::AlreadyDeleted) => {}
-                Err(error) => panic!("run {run}: the retry failed: {error}"),
-            }
-        }
         for _ in 0..3 {
             tokio::time::sleep(Duration::from_millis(rng.gen_range(0..80))).await;
             if terminate(&pool, "chaos-eraser").await > 0 && queued_with_progress(&pool, &person).await {
@@ -229,6 +210,7 @@ async fn killed_connections_and_killed_servers_never_leave_half_an_account() {
     }
 
     eprintln!("connection runs: {deletions_killed} deletions and {eraser_kills_mid_erasure} erasures killed midway");
+    assert_eq!(deletions_killed, 5, "every other run kills the deletion inside its transaction");
     assert!(eraser_kills_mid_erasure >= 5, "too few kills landed mid-erasure: {eraser_kills_mid_erasure} of 30");
 
     // Ten runs with a killed server process.
@@ -261,6 +243,186 @@ async fn killed_connections_and_killed_servers_never_leave_half_an_account() {
     }
     assert!(kills_mid_erasure >= 3, "most kills should land mid-erasure, only {kills_mid_erasure} did");
     eprintln!("20 runs in {:?}", started.elapsed());
+}
+
+/// 20 rounds: each kills the deletion's connection while it is inside its transaction, has
+/// written (it holds a transaction id) and waits at one of its statements, each statement in
+/// turn; the call returns the kill's error, and the account is exactly as before, then deletes
+/// normally when the person tries again.
+#[tokio::test]
+async fn a_deletion_killed_inside_its_transaction_leaves_the_account_untouched() {
+    let started = Instant::now();
+    let (pool, url) = fresh_database().await;
+    let shape = Shape { messages: 10, history: 3, store: true };
+    let mut killed_at = Vec::new();
+    for round in 0..20 {
+        let (person, _) = seed(&pool, None, shape).await;
+        let snapshot = Live::take(&pool, &person).await;
+        let deleting_pool = named_pool(&url, DELETION_APP);
+        let point = KillPoint::ALL[round % KillPoint::ALL.len()];
+
+        let killed = kill_the_deletion_inside_its_transaction(&pool, &deleting_pool, &person, &snapshot, point).await;
+        check_consistent(&pool, &person, &snapshot).await;
+        if let Err(error) = delete_account(&deleting_pool, &person).await {
+            panic!("round {round}: the retry after the kill failed: {error}");
+        }
+        check_consistent(&pool, &person, &snapshot).await;
+        killed_at.push(killed);
+    }
+    assert_eq!(killed_at.len(), 20);
+    for point in KillPoint::ALL {
+        assert!(killed_at.iter().any(|k| k.point == point), "no kill at {point:?}: {killed_at:?}");
+    }
+    let longest = killed_at.iter().map(|k| k.in_transaction_for).max().unwrap();
+    eprintln!(
+        "20 deletions killed inside their transactions (the longest open for {longest:?}) in {:?}",
+        started.elapsed()
+    );
+}
+
+/// The `application_name` of the connections that run the deletions the tests kill.
+const DELETION_APP: &str = "chaos-deletion";
+
+/// A pool of this test's database whose connections carry `application_name`, so they can be
+/// told apart in `pg_stat_activity`.
+fn named_pool(url: &str, application_name: &str) -> PgPool {
+    let options = PgConnectOptions::from_str(url).unwrap().application_name(application_name);
+    PgPoolOptions::new().max_connections(3).connect_lazy_with(options)
+}
+
+/// Where a killing round stops the deletion: at a statement that needs a lock the test holds.
+/// Every one of them comes after the account row's `FOR UPDATE`, so the transaction has written
+/// (it has a transaction id) by then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KillPoint {
+    /// Serializing with sign-ups of the address (`pg_advisory_xact_lock`), just after the account
+    /// row's lock.
+    AddressLock,
+    /// Ending the sessions, just after the scrub.
+    Sessions,
+    /// Cancelling the purchases (the refunds' `INSERT`).
+    Refunds,
+    /// Closing the store.
+    Stores,
+    /// Unlisting the products.
+    Products,
+    /// The last statement: the digest, the reason, the tombstone and the queue row.
+    ErasureQueue,
+}
+
+impl KillPoint {
+    const ALL: [KillPoint; 6] = [
+        KillPoint::AddressLock,
+        KillPoint::Sessions,
+        KillPoint::Refunds,
+        KillPoint::Stores,
+        KillPoint::Products,
+        KillPoint::ErasureQueue,
+    ];
+
+    /// The table whose `SHARE` lock holds the deletion here (it conflicts with the `ROW
+    /// EXCLUSIVE` lock of an `INSERT`, `UPDATE` or `DELETE`, not with plain reads); none for
+    /// the advisory lock.
+    fn table(self) -> Option<&'static str> {
+        match self {
+            KillPoint::AddressLock => None,
+            KillPoint::Sessions => Some("sessions"),
+            KillPoint::Refunds => Some("refunds"),
+            KillPoint::Stores => Some("stores"),
+            KillPoint::Products => Some("products"),
+            KillPoint::ErasureQueue => Some("erasure_queue"),
+        }
+    }
+
+    /// What `pg_locks` says the deletion waits for: the table, or the advisory lock.
+    fn awaited(self) -> &'static str {
+        self.table().unwrap_or("advisory")
+    }
+}
+
+/// What a killing round saw of the deletion's backend when it killed it.
+#[derive(Debug)]
+struct KilledDeletion {
+    point: KillPoint,
+    /// How long the deletion's transaction had been open.
+    in_transaction_for: Duration,
+}
+
+/// Runs the person's deletion on `deleting_pool` and kills its backend inside its transaction:
+/// takes a lock that the deletion's statement at `point` needs, starts the deletion, waits (at
+/// most 10 s) until its backend is in its transaction, has a transaction id (it has written) and
+/// waits for exactly that lock, held by this test; kills it there (`pg_terminate_backend`, waiting
+/// for the backend to end), and only then lets the lock go. Asserts all of that, that the call
+/// returned the kill's error (SQLSTATE 57P01, `admin_shutdown`), and that the account is then
+/// exactly as in `snapshot`.
+async fn kill_the_deletion_inside_its_transaction(
+    pool: &PgPool,
+    deleting_pool: &PgPool,
+    person: &Person,
+    snapshot: &Live,
+    point: KillPoint,
+) -> KilledDeletion {
+    // The lock, first, so the deletion cannot pass the point before it is held.
+    let mut holder = pool.begin().await.unwrap();
+    match point.table() {
+        Some(table) => {
+            sqlx::query(&format!("LOCK TABLE {table} IN SHARE MODE")).execute(&mut *holder).await.unwrap();
+        }
+        None => lock_address(&mut holder, &person.digest().block).await.unwrap(),
+    }
+    let holder_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *holder).await.unwrap();
+
+    let deletion = {
+        let (person, deleting_pool) = (person.clone(), deleting_pool.clone());
+        tokio::spawn(async move { delete_account(&deleting_pool, &person).await })
+    };
+
+    // Polled from another connection: inside a transaction, pg_stat_activity is a snapshot.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (pid, in_transaction_for) = loop {
+        let waiting: Option<(i32, bool, String, String, f64)> = sqlx::query_as(
+            "SELECT a.pid, a.backend_xid IS NOT NULL, a.state, coalesce(l.relation::regclass::text, l.locktype),
+                    extract(epoch FROM now() - a.xact_start)::float8
+               FROM pg_stat_activity a
+               JOIN pg_locks l ON l.pid = a.pid AND NOT l.granted
+              WHERE a.datname = current_database() AND a.application_name = $1
+                AND a.xact_start IS NOT NULL AND a.wait_event_type = 'Lock'
+                AND $2 = ANY (pg_blocking_pids(a.pid))",
+        )
+        .bind(DELETION_APP)
+        .bind(holder_pid)
+        .fetch_optional(pool)
+        .await
+        .unwrap();
+        if let Some((pid, has_xid, state, awaited, seconds)) = waiting {
+            assert!(has_xid, "{point:?}: the deletion waits with no transaction id, so it has not written yet");
+            assert_eq!(state, "active", "{point:?}: a statement of the deletion waits for the lock");
+            assert_eq!(awaited, point.awaited(), "{point:?}: the deletion waits at another statement");
+            break (pid, Duration::from_secs_f64(seconds.max(0.0)));
+        }
+        if deletion.is_finished() {
+            let result = deletion.await.unwrap();
+            panic!("{point:?}: the deletion ended without waiting for the held lock: {result:?}");
+        }
+        assert!(Instant::now() < deadline, "{point:?}: the deletion never waited for the held lock");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+
+    let killed: bool =
+        sqlx::query_scalar("SELECT pg_terminate_backend($1, 10000)").bind(pid).fetch_one(pool).await.unwrap();
+    assert!(killed, "{point:?}: the deletion's backend {pid} did not end within 10 s of the kill");
+    holder.rollback().await.unwrap();
+
+    match deletion.await.unwrap() {
+        Err(DeactivateError::Database(error)) => {
+            let code = error.as_database_error().and_then(|e| e.code()).map(|code| code.into_owned());
+            assert_eq!(code.as_deref(), Some("57P01"), "{point:?}: not the kill's error: {error}");
+        }
+        Ok(receipt) => panic!("{point:?}: the killed deletion committed ({receipt:?})"),
+        Err(error) => panic!("{point:?}: the killed deletion failed otherwise: {error}"),
+    }
+    assert_eq!(Live::take(pool, person).await.rows, snapshot.rows, "{point:?}: the killed deletion left a trace");
+    KilledDeletion { point, in_transaction_for }
 }
 
 /// The person's state before the deletion, to compare with when the deletion did not happen.
@@ -361,14 +523,16 @@ async fn check_erased(pool: &PgPool, person: &Person, counterparty: &Counterpart
     assert_eq!(products, 0, "the person's products are gone");
 }
 
-/// Kills the connections of `application_name`; how many there were.
+/// Kills the connections of `application_name` to this test's database; how many there were.
 async fn terminate(pool: &PgPool, application_name: &str) -> usize {
-    let killed: Vec<bool> =
-        sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
-            .bind(application_name)
-            .fetch_all(pool)
-            .await
-            .unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND application_name = $1",
+    )
+    .bind(application_name)
+    .fetch_all(pool)
+    .await
+    .unwrap();
     killed.len()
 }
 
