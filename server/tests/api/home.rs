@@ -77,3 +77,32 @@ async fn an_unknown_page_is_a_localized_404() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(response.text().await.unwrap().contains("Sivua ei löytynyt"));
 }
+
+#[tokio::test]
+async fn twenty_requests_on_one_kept_alive_connection_do_not_wait_for_delayed_acks() {
+    // Arrange: a 6 KB stylesheet to serve, and one client, so one connection for every request
+    let site = std::env::temp_dir().join(format!("deactivate-site-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/deactivate.css"), "a{color:red}\n".repeat(500)).unwrap();
+    let root = site.to_str().unwrap().to_owned();
+    let app = TestApp::spawn_with(|config| config.leptos.site_root = root.into()).await;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
+    let url = app.url("/pkg/deactivate.css");
+    assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
+
+    // Act
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        let response = client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.bytes().await.unwrap().len(), 6500);
+    }
+    let elapsed = started.elapsed();
+
+    // Assert: a response written in two pieces (head, then body) waits ~40 ms for the client's
+    // delayed ACK unless the server sets TCP_NODELAY (measured here: 363 ms for 20 without it,
+    // 13-23 ms with it)
+    eprintln!("20 kept-alive stylesheet requests: {elapsed:?}");
+    assert!(elapsed < std::time::Duration::from_millis(200), "20 kept-alive requests took {elapsed:?}");
+    std::fs::remove_dir_all(site).unwrap();
+}
