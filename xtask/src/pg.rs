@@ -175,6 +175,19 @@ impl Binaries {
         Binaries::find(None).ok_or_else(|| anyhow!("PostgreSQL's initdb and pg_ctl are still missing after installing postgresql — put their folder on PATH"))
     }
 
+    /// The `pg_dirtyread` extension, with which the tests read dead tuples back to prove an
+    /// erased person is gone from the table files too.
+    fn install_dirtyread(&self) -> Result<()> {
+        let library = self.dir.parent().map(|version| version.join("lib/pg_dirtyread.so"));
+        if library.is_some_and(|library| library.exists()) {
+            return Ok(());
+        }
+        apt_install(
+            &format!("postgresql-{}-dirtyread", self.major),
+            "the tests read dead tuples back to prove an erasure left nothing on disk",
+        )
+    }
+
     fn tool(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
@@ -338,6 +351,7 @@ impl Cluster {
         let base = std::env::temp_dir().join(format!("{THROWAWAY_PREFIX}{}-{}", std::process::id(), random_hex(4)?));
         create_private_dir(&base)?;
         let bins = Binaries::find_or_install()?;
+        bins.install_dirtyread()?;
         println!("starting a throwaway PostgreSQL {} cluster in {}", bins.major, base.display());
         let run_as = RunAs::for_new_cluster()?;
         // From here on, dropping the cluster removes the folder, whatever fails next.

@@ -9,6 +9,7 @@ mod eraser;
 mod fixtures;
 mod helpers;
 mod home;
+mod on_disk;
 mod races;
 mod schema;
 mod security;
