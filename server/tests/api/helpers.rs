@@ -122,6 +122,8 @@ impl TestApp {
 pub struct ServerProcess {
     child: std::process::Child,
     pub address: String,
+    /// Every line the server printed (its log, with `RUST_LOG` as given in `env`).
+    pub output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -141,18 +143,21 @@ impl ServerProcess {
             .expect("the server binary starts");
         let stdout = child.stdout.take().unwrap();
         let (listening, address) = std::sync::mpsc::channel();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = output.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some((_, address)) = line.split_once("is listening on ") {
                     let _ = listening.send(address.trim().to_owned());
                 }
+                lines.lock().unwrap().push(line);
             }
         });
         let address = tokio::task::spawn_blocking(move || address.recv_timeout(std::time::Duration::from_secs(60)))
             .await
             .unwrap()
             .expect("the server listens");
-        ServerProcess { child, address }
+        ServerProcess { child, address, output }
     }
 
     /// The resident memory of the process, in bytes.

@@ -14,4 +14,5 @@ mod races;
 mod schema;
 mod security;
 mod statistics;
+mod two_servers;
 mod visibility;
