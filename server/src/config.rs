@@ -6,7 +6,12 @@ use std::{env, fmt, net::IpAddr};
 
 #[derive(Clone)]
 pub struct Config {
+    /// The database, as the role the server runs as.
     pub database_url: String,
+    /// The database as the schema's owner (`DATABASE_MIGRATION_URL`): migrations run with it,
+    /// and the role of `database_url` gets only row access. `None`: migrations run as the role
+    /// of `database_url`, which must then own the schema.
+    pub migration_url: Option<String>,
     pub leptos: LeptosOptions,
     /// The origin browsers reach the site at; state-changing requests must come from it.
     /// `None`: `http://` and the address the server listens on.
@@ -56,6 +61,7 @@ impl Config {
         }
         Ok(Config {
             database_url,
+            migration_url: env::var("DATABASE_MIGRATION_URL").ok().filter(|url| !url.is_empty()),
             leptos,
             public_origin: env::var("APP_PUBLIC_ORIGIN").ok().filter(|o| !o.is_empty()),
             secret: secret.into_bytes(),

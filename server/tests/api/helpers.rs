@@ -25,6 +25,7 @@ impl TestApp {
         leptos.site_addr = "127.0.0.1:0".parse().unwrap();
         let mut config = Config {
             database_url: database_url.clone(),
+            migration_url: None,
             public_origin: None,
             secret: TEST_SECRET.to_vec(),
             previous_secrets: Vec::new(),

@@ -9,6 +9,7 @@ mod eraser;
 mod fixtures;
 mod helpers;
 mod home;
+mod least_privilege;
 mod on_disk;
 mod races;
 mod schema;
