@@ -9,11 +9,12 @@ mod eraser;
 mod fixtures;
 mod helpers;
 mod home;
+mod housekeeping;
 mod least_privilege;
 mod on_disk;
 mod races;
 mod schema;
 mod security;
-mod statistics;
+
 mod two_servers;
 mod visibility;

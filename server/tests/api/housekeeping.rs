@@ -1,5 +1,6 @@
-//! The reason statistics are anonymous by construction: after deletions with known reasons, no
-//! query over the tables, system columns included, pairs a reason with its account.
+//! The housekeeping job: the reason statistics are anonymous by construction (after deletions
+//! with known reasons, no query over the tables, system columns included, pairs a reason with
+//! its account), and expired sessions and old rate-limit windows are purged.
 
 use crate::deletion::{fresh_database, session_of};
 use crate::helpers::TEST_SECRET;
@@ -142,4 +143,47 @@ async fn fewer_than_five_reasons_of_today_wait_in_the_inbox() {
 
     // Assert
     assert_eq!(released, 4);
+}
+
+#[tokio::test]
+async fn housekeeping_purges_expired_sessions_and_old_rate_limits_in_batches_and_keeps_the_rest() {
+    // Arrange: more expired sessions than one batch, old and current rate-limit windows
+    let (pool, _) = fresh_database().await;
+    let id = live_account(&pool).await;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, account_id, expires_at)
+         SELECT sha256(convert_to(g::text, 'UTF8')), $1, now() - interval '1 minute' FROM generate_series(1, 2500) g",
+    )
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    session_of(&pool, id).await;
+    sqlx::query(
+        "INSERT INTO rate_limits (bucket, key, window_started_at)
+         SELECT 'sign_in_ip', g::text, now() - interval '2 days' FROM generate_series(1, 1500) g
+         UNION ALL SELECT 'sign_in_ip', 'current', now()",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    // Act
+    server::housekeeping::run_once(&pool).await.unwrap();
+
+    // Assert
+    let sessions: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_all(&pool).await.unwrap();
+    assert_eq!(sessions.len(), 1, "only the live session is left");
+    let limits: Vec<String> = sqlx::query_scalar("SELECT key FROM rate_limits").fetch_all(&pool).await.unwrap();
+    assert_eq!(limits, ["current"]);
+}
+
+/// A live account (nothing deleted).
+async fn live_account(pool: &PgPool) -> Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO accounts (email, password_hash, name, country) VALUES ('stay@example.com', '!test', 'Stay', 'FI') RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
