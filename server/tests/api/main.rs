@@ -15,6 +15,5 @@ mod on_disk;
 mod races;
 mod schema;
 mod security;
-
 mod two_servers;
 mod visibility;
