@@ -175,3 +175,62 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A PostgreSQL cluster of a test's own, which it may crash and restart without disturbing the
+/// other tests. Runs as the `postgres` system user (PostgreSQL refuses root), from the newest
+/// server under /usr/lib/postgresql (`cargo xtask test` installs it).
+pub struct PrivateCluster {
+    bin: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    pub port: u16,
+}
+
+impl PrivateCluster {
+    pub fn start() -> PrivateCluster {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL under /usr/lib/postgresql")
+            .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
+            .filter(|bin| bin.join("pg_ctl").exists())
+            .max()
+            .expect("a PostgreSQL version with pg_ctl");
+        let dir = std::env::temp_dir().join(format!("deactivate-private-pg-{}", uuid_like()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let cluster = PrivateCluster { bin, dir, port };
+        std::process::Command::new("chown").arg("postgres").arg(&cluster.dir).status().unwrap();
+        let initdb = cluster.pg("initdb", &["-D", "data", "-U", "postgres", "--auth=trust", "--no-sync"]);
+        assert!(initdb, "initdb");
+        cluster.ctl("start");
+        cluster
+    }
+
+    /// `pg_ctl <action>`: `start`, or `stop -m immediate` (a crash: no shutdown checkpoint).
+    pub fn ctl(&self, action: &str) {
+        let options = format!("-p {} -k {} -c fsync=off", self.port, self.dir.display());
+        let ok = match action {
+            "start" => self.pg("pg_ctl", &["-D", "data", "-w", "-l", "log", "-o", &options, "start"]),
+            "crash" => self.pg("pg_ctl", &["-D", "data", "-w", "-m", "immediate", "stop"]),
+            other => panic!("pg_ctl {other}?"),
+        };
+        assert!(ok, "pg_ctl {action}: {}", std::fs::read_to_string(self.dir.join("log")).unwrap_or_default());
+    }
+
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    fn pg(&self, tool: &str, args: &[&str]) -> bool {
+        let program = self.bin.join(tool);
+        let mut command = std::process::Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program).args(args);
+        command.current_dir(&self.dir).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        command.status().map(|s| s.success()).unwrap_or(false)
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        self.pg("pg_ctl", &["-D", "data", "-m", "immediate", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -13,6 +13,7 @@ mod housekeeping;
 mod least_privilege;
 mod on_disk;
 mod races;
+mod restarts;
 mod schema;
 mod security;
 mod two_servers;
