@@ -21,7 +21,7 @@ const DELETIONS: usize = 20;
 /// What person `i` says: every other one "Other" with a text of their own, the rest a reason
 /// of the list in turn.
 fn feedback_of(i: usize) -> Feedback {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Feedback { reason: Reason::Other, locale: Locale::Fi, other_text: Some(format!("My own reason number {i}")) }
     } else {
         Feedback { reason: Reason::ALL[i % 8], locale: Locale::En, other_text: None }
