@@ -15,18 +15,22 @@
 //! 7. `store`: their store loses its owner and name (shown as "Deleted account"); its sales stay;
 //! 8. `account`: the account row goes, with the queue row, in one transaction.
 //!
-//! Each batch claims the oldest queued account with `FOR UPDATE SKIP LOCKED` (several server
-//! processes share the queue; each account is worked on by one at a time), does at most
-//! `batch_size` rows of the current step (a fifth for the steps that update rows, see
-//! [`Step::chunk`]), and records its progress in the queue row in the same
-//! transaction; a chunk that comes back short moves on to the next step. A killed process or
-//! connection loses at most the batch under way, which rolled back: the next claim resumes.
-//! Every statement is keyed by the claimed account, whose row must be marked deleted, so the
-//! eraser never touches anything of another account.
+//! Each batch claims one queued account with `FOR UPDATE SKIP LOCKED` (several server processes
+//! share the queue; each account is worked on by one batch at a time): the due account whose
+//! turn is oldest ([`CLAIM_SQL`]), so accounts take turns batch by batch and a seller with a
+//! million messages holds up no one. It does at most `batch_size` rows of the current step (a
+//! fifth for the steps that update rows, see [`Step::chunk`]), and records its progress in the
+//! queue row in the same transaction; a chunk that comes back short moves on to the next step
+//! (in an account's first batch, within the same batch: see [`erase_one_batch`]). A killed
+//! process or connection loses at most the batch under way, which rolled back: the next claim
+//! resumes. A batch the database refuses rolls back too, and counts against its account, which
+//! waits longer after each failure in a row ([`BACKOFF_FIRST`] doubling up to [`BACKOFF_CAP`])
+//! while the others go on. Every statement is keyed by the claimed account, whose row must be
+//! marked deleted, so the eraser never touches anything of another account.
 
 use sqlx::{PgConnection, PgPool};
 use std::{
-    env,
+    env, fmt,
     future::Future,
     time::{Duration, Instant},
 };
@@ -41,6 +45,12 @@ pub const DEFAULT_DUTY_PERCENT: u32 = 25;
 pub const QUIET_FOR: Duration = Duration::from_secs(1);
 /// Progress is logged at every step change and every this many batches.
 const LOG_EVERY_BATCHES: i64 = 20;
+/// After a failed batch its account waits this long before its next turn, twice as long after
+/// each further failure in a row ([`record_failure`]) ...
+pub const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+/// ... up to this: an account that always fails is tried every 5 minutes, and costs the others
+/// one failed batch per try.
+pub const BACKOFF_CAP: Duration = Duration::from_secs(300);
 
 /// How the eraser runs. From the environment: `APP_ERASER=0` turns it off in this process (other
 /// processes still erase), `APP_ERASER_BATCH_SIZE` sets the rows per batch (default 5000),
@@ -147,14 +157,19 @@ impl Step {
         Step::ALL.into_iter().find(|s| s.code() == code)
     }
 
-    /// The rows one batch of this step takes on, out of `batch_size`. An update that moves a row
-    /// out of the person's index (and into new entries of every other index of the table) costs
-    /// about five times a delete, so those steps take a fifth: every batch takes about as long.
+    /// The rows one batch of this step takes on, out of `batch_size`: `batch_size` over
+    /// [`Step::cost`], so every batch takes about as long.
     pub fn chunk(self, batch_size: i64) -> i64 {
-        let batch_size = batch_size.max(1);
+        (batch_size.max(1) / self.cost()).max(1)
+    }
+
+    /// What a row of this step costs, in deleted rows. An update that moves a row out of the
+    /// person's index (and into new entries of every other index of the table) costs about five
+    /// times a delete.
+    pub fn cost(self) -> i64 {
         match self {
-            Step::Orders | Step::Conversations | Step::ProductLinks => (batch_size / 5).max(1),
-            _ => batch_size,
+            Step::Orders | Step::Conversations | Step::ProductLinks => 5,
+            _ => 1,
         }
     }
 
@@ -212,7 +227,8 @@ impl Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchReport {
     pub account_id: Uuid,
-    /// The step this batch worked on.
+    /// The step this batch worked on (in an account's first batch, the first of the steps it
+    /// went through).
     pub step: Step,
     /// Rows deleted or stripped of the person by this batch.
     pub rows: u64,
@@ -227,6 +243,79 @@ impl BatchReport {
     pub fn finished(&self) -> bool {
         self.next_step.is_none()
     }
+}
+
+/// A batch that failed. It rolled back: nothing of it happened.
+#[derive(Debug)]
+pub struct BatchError {
+    pub error: sqlx::Error,
+    /// Set when the failure counted against the claimed account (the database refused one of
+    /// its statements) and was recorded in its queue row: it waits `retry_in` before its next
+    /// turn. `None` when the connection or the database went away, or before a claim.
+    pub backoff: Option<Backoff>,
+}
+
+/// A failure recorded against an account ([`record_failure`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backoff {
+    pub account_id: Uuid,
+    /// Failed batches in a row, this one included.
+    pub failures: i32,
+    /// The SQLSTATE of the failure, as recorded in `erasure_queue.last_error`.
+    pub error_code: String,
+    /// How long the account waits before its next turn.
+    pub retry_in: Duration,
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.backoff {
+            Some(b) => {
+                write!(f, "an erasure batch of {} failed ({} in a row): {}", b.account_id, b.failures, self.error)
+            }
+            None => write!(f, "an erasure batch failed: {}", self.error),
+        }
+    }
+}
+
+impl std::error::Error for BatchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<sqlx::Error> for BatchError {
+    fn from(error: sqlx::Error) -> Self {
+        BatchError { error, backoff: None }
+    }
+}
+
+impl From<BatchError> for sqlx::Error {
+    fn from(failed: BatchError) -> Self {
+        failed.error
+    }
+}
+
+/// How many accounts wait for their erasure, for `/metrics` ([`crate::health::metrics`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueStatus {
+    /// Accounts in the queue: deleted, not yet fully erased.
+    pub queued: i64,
+    /// Accounts whose last batch failed; they back off, up to [`BACKOFF_CAP`] between tries.
+    pub failing: i64,
+    /// How long the oldest queued account has been waiting, in seconds; 0 with none queued.
+    pub oldest_queued_seconds: f64,
+}
+
+pub async fn queue_status(pool: &PgPool) -> sqlx::Result<QueueStatus> {
+    let (queued, failing, oldest_queued_seconds) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE failures > 0),
+                coalesce(extract(epoch FROM now() - min(enqueued_at)), 0)::float8
+           FROM erasure_queue",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(QueueStatus { queued, failing, oldest_queued_seconds })
 }
 
 /// Runs the eraser until `shutdown` completes: a batch after another while there is work, each
@@ -251,6 +340,8 @@ pub fn spawn(pool: PgPool, settings: Settings, shutdown: impl Future + Send + 's
             let rest = match erase_one_batch(&pool, settings.batch_size).await {
                 Ok(Some(_)) => rest_after(&pool, &settings, started.elapsed()).await,
                 Ok(None) => settings.idle_poll,
+                // Logged and recorded: the account waits its turn out, the others go on.
+                Err(BatchError { backoff: Some(_), .. }) => rest_after(&pool, &settings, started.elapsed()).await,
                 Err(error) => {
                     // A lost connection, a restarting database: the batch rolled back; try again.
                     tracing::warn!(%error, "an erasure batch failed; it will be retried");
@@ -300,77 +391,70 @@ async fn others_active(pool: &PgPool) -> sqlx::Result<bool> {
     .await
 }
 
-/// Does one batch of the oldest queued erasure that no other process is working on, in one
-/// transaction. `None`: nothing to claim (the queue is empty, or every queued account is being
-/// worked on by another batch right now).
-pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> sqlx::Result<Option<BatchReport>> {
+/// The claim of a batch: the due account (`retry_at` passed) whose turn is oldest, among those no
+/// other batch holds (`SKIP LOCKED`: a process never waits for another). The turn is the time of
+/// the account's last batch, or of its queueing before its first: accounts take turns batch by
+/// batch, in the order they arrived, so a huge account gets one batch a round like any other,
+/// an account deleted now starts within one round, and none waits more than a round however
+/// many deletions follow it. The planner walks `erasure_queue_turn_idx` in order and stops at
+/// the first due row it can lock. Public for the test that `EXPLAIN`s it.
+pub const CLAIM_SQL: &str = "SELECT account_id, step, batches, rows_erased, failures FROM erasure_queue
+  WHERE retry_at <= now()
+  ORDER BY coalesce(last_batch_at, enqueued_at)
+  FOR UPDATE SKIP LOCKED LIMIT 1";
+
+/// The claimed queue row: account, step, batches, rows erased, failures in a row.
+type Claim = (Uuid, String, i64, i64, i32);
+
+/// Does one batch of the erasure whose turn it is ([`CLAIM_SQL`]), in one transaction. `None`:
+/// nothing to claim (the queue is empty, or every queued account is backing off or being worked
+/// on by another batch right now).
+///
+/// The batch does one chunk of the account's current step, at most `batch_size` rows (an update
+/// counting as [`Step::cost`]). An account's *first* batch goes on from a step that came back
+/// short to the next, within that budget, up to (not into) the `account` step: an account with
+/// a handful of rows is then erased in two batches instead of eight, two turns instead of eight
+/// behind the big ones. Later batches keep to one step each, so a big account's progress is
+/// recorded step by step; and the `account` step always has a batch of its own, because its
+/// `DELETE` is checked against every table that points at accounts, after the earlier steps
+/// left their dead index entries there: the one statement whose cost no row count tells.
+///
+/// A batch that fails rolls back, and if the database refused one of its statements the
+/// failure counts against the account ([`record_failure`]): it waits before its next turn while
+/// the others go on, and is reported on `/metrics`. A success sets its failures back to 0.
+pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> Result<Option<BatchReport>, BatchError> {
     let batch_size = batch_size.max(1);
     let mut tx = pool.begin().await?;
     // Every statement here walks one account's rows through its indexes. Statistics taken while
     // the account still owned most of a table (a seller's million messages) would send the
     // planner to whole-table scans instead, reading every row the earlier batches deleted.
     sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-    let claimed: Option<(Uuid, String, i64, i64)> = sqlx::query_as(
-        "SELECT account_id, step, batches, rows_erased FROM erasure_queue
-          ORDER BY enqueued_at FOR UPDATE SKIP LOCKED LIMIT 1",
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((account_id, step_code, batches, rows_erased)) = claimed else {
+    let claimed: Option<Claim> = sqlx::query_as(CLAIM_SQL).fetch_optional(&mut *tx).await?;
+    let Some(claim) = claimed else {
         return Ok(None);
     };
-
-    // Only a deleted account is ever erased: a queue row for a live one is a bug somewhere else,
-    // and erasing would destroy a person's data.
-    let live: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1 AND deleted_at IS NULL)")
-        .bind(account_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if live {
-        tracing::error!(%account_id, "the erasure queue holds a live account: dropping it from the queue, erasing nothing");
-        sqlx::query("DELETE FROM erasure_queue WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
-        tx.commit().await?;
-        return Ok(Some(BatchReport {
-            account_id,
-            step: Step::Account,
-            rows: 0,
-            next_step: None,
-            rows_erased,
-            batches,
-        }));
-    }
-
-    let step = Step::from_code(&step_code).unwrap_or_else(|| {
-        tracing::warn!(%account_id, step = step_code, "unknown erasure step: starting the account over");
-        Step::Messages
-    });
-    let outcome = run_step(&mut tx, account_id, step, step.chunk(batch_size)).await?;
-    let batches = batches + 1;
-    let rows_erased = rows_erased + outcome.rows as i64;
-    match outcome.next {
-        Next::Finished => {
-            sqlx::query("DELETE FROM erasure_queue WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+    let account_id = claim.0;
+    let done = match erase_claimed(&mut tx, &claim, batch_size).await {
+        Ok(done) => tx.commit().await.map(|()| done),
+        Err(error) => {
+            // Now, so that the failure is recorded after the batch's locks are gone (an aborted
+            // transaction has nothing else to give back; a dead connection fails here too).
+            let _ = tx.rollback().await;
+            Err(error)
         }
-        Next::Step(next) => {
-            sqlx::query(
-                "UPDATE erasure_queue SET step = $2, batches = $3, rows_erased = $4, updated_at = now()
-                  WHERE account_id = $1",
-            )
-            .bind(account_id)
-            .bind(next.code())
-            .bind(batches)
-            .bind(rows_erased)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
-    tx.commit().await?;
-
-    let next_step = match outcome.next {
-        Next::Finished => None,
-        Next::Step(next) => Some(next),
     };
-    match next_step {
+    let report = match done {
+        Ok(Done::DroppedLiveAccount(report)) => return Ok(Some(report)),
+        Ok(Done::Erased(report)) => report,
+        Err(error) => return Err(record_failure(pool, account_id, error).await),
+    };
+
+    let failures_before = claim.4;
+    if failures_before > 0 {
+        tracing::info!(%account_id, failures_before, "an erasure batch succeeded again after failing");
+    }
+    let (step, batches, rows_erased) = (report.step, report.batches, report.rows_erased);
+    match report.next_step {
         None => tracing::info!(%account_id, batches, rows_erased, "erasure finished"),
         Some(next) if next != step => {
             tracing::info!(%account_id, step = next.code(), batches, rows_erased, "erasure step")
@@ -380,7 +464,152 @@ pub async fn erase_one_batch(pool: &PgPool, batch_size: i64) -> sqlx::Result<Opt
         }
         Some(_) => {}
     }
-    Ok(Some(BatchReport { account_id, step, rows: outcome.rows, next_step, rows_erased, batches }))
+    Ok(Some(report))
+}
+
+enum Done {
+    Erased(BatchReport),
+    /// The queue row was for a live account: dropped, nothing erased (logged already).
+    DroppedLiveAccount(BatchReport),
+}
+
+/// The work of a batch on the claimed account, in the claim's transaction (which the caller
+/// commits or rolls back).
+async fn erase_claimed(conn: &mut PgConnection, claim: &Claim, batch_size: i64) -> sqlx::Result<Done> {
+    let (account_id, step_code, batches, rows_erased, _) = claim;
+    let (account_id, batches, rows_erased) = (*account_id, *batches, *rows_erased);
+
+    // Only a deleted account is ever erased: a queue row for a live one is a bug somewhere else,
+    // and erasing would destroy a person's data.
+    let live: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1 AND deleted_at IS NULL)")
+        .bind(account_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if live {
+        tracing::error!(%account_id, "the erasure queue holds a live account: dropping it from the queue, erasing nothing");
+        sqlx::query("DELETE FROM erasure_queue WHERE account_id = $1").bind(account_id).execute(&mut *conn).await?;
+        return Ok(Done::DroppedLiveAccount(BatchReport {
+            account_id,
+            step: Step::Account,
+            rows: 0,
+            next_step: None,
+            rows_erased,
+            batches,
+        }));
+    }
+
+    let first_step = Step::from_code(step_code).unwrap_or_else(|| {
+        tracing::warn!(%account_id, step = step_code, "unknown erasure step: starting the account over");
+        Step::Messages
+    });
+    // See `erase_one_batch`: only an account's first batch goes on past a short chunk.
+    let carry_on = batches == 0;
+    let (mut step, mut budget, mut rows) = (first_step, batch_size, 0u64);
+    let next = loop {
+        let outcome = run_step(&mut *conn, account_id, step, step.chunk(budget)).await?;
+        rows += outcome.rows;
+        budget -= outcome.rows as i64 * step.cost();
+        match outcome.next {
+            Next::Step(next) if carry_on && next != step && next != Step::Account && budget >= next.cost() => {
+                step = next;
+            }
+            next => break next,
+        }
+    };
+    let batches = batches + 1;
+    let rows_erased = rows_erased + rows as i64;
+    match next {
+        Next::Finished => {
+            sqlx::query("DELETE FROM erasure_queue WHERE account_id = $1").bind(account_id).execute(&mut *conn).await?;
+        }
+        Next::Step(next) => {
+            // Its turn moves to the back of the rotation; a success ends a run of failures.
+            sqlx::query(
+                "UPDATE erasure_queue
+                    SET step = $2, batches = $3, rows_erased = $4, updated_at = now(),
+                        last_batch_at = now(), failures = 0, last_error = NULL
+                  WHERE account_id = $1",
+            )
+            .bind(account_id)
+            .bind(next.code())
+            .bind(batches)
+            .bind(rows_erased)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    let next_step = match next {
+        Next::Finished => None,
+        Next::Step(next) => Some(next),
+    };
+    Ok(Done::Erased(BatchReport { account_id, step: first_step, rows, next_step, rows_erased, batches }))
+}
+
+/// Records a failed (rolled back) batch of `account_id`, when the failure is the account's own
+/// ([`counted_against_the_account`]), in a short transaction of its own: one more failure in a
+/// row, the turn moved to the back, the SQLSTATE in `last_error` (never the message, which can
+/// quote the person's data), and `retry_at` = now + [`BACKOFF_FIRST`] x 2^(failures before),
+/// at most [`BACKOFF_CAP`]: 1 s, 2 s, 4 s ... 256 s, then 5 minutes. Logged as a warning with
+/// the account and the count. If another process claimed the account between the rollback and
+/// this update (only when it was due), the update waits for that batch; should it fail too,
+/// both failures count, and the wait only doubles sooner.
+async fn record_failure(pool: &PgPool, account_id: Uuid, error: sqlx::Error) -> BatchError {
+    let Some(error_code) = counted_against_the_account(&error) else {
+        return BatchError { error, backoff: None };
+    };
+    let (table, constraint) = match &error {
+        sqlx::Error::Database(db) => (db.table().map(str::to_owned), db.constraint().map(str::to_owned)),
+        _ => (None, None),
+    };
+    let recorded: sqlx::Result<Option<(i32, f64)>> = sqlx::query_as(
+        "UPDATE erasure_queue
+            SET failures = failures + 1, last_error = $2, last_batch_at = now(),
+                retry_at = now() + make_interval(secs => least($3 * power(2, least(failures, 30)), $4))
+          WHERE account_id = $1
+      RETURNING failures, extract(epoch FROM retry_at - last_batch_at)::float8",
+    )
+    .bind(account_id)
+    .bind(&error_code)
+    .bind(BACKOFF_FIRST.as_secs_f64())
+    .bind(BACKOFF_CAP.as_secs_f64())
+    .fetch_optional(pool)
+    .await;
+    match recorded {
+        Ok(Some((failures, retry_in))) => {
+            let retry_in = Duration::from_secs_f64(retry_in);
+            tracing::warn!(
+                %account_id,
+                failures,
+                retry_in_seconds = retry_in.as_secs_f64(),
+                error_code,
+                table,
+                constraint,
+                "an erasure batch failed and rolled back: the account waits before its next turn"
+            );
+            BatchError { error, backoff: Some(Backoff { account_id, failures, error_code, retry_in }) }
+        }
+        // Another process finished the account meanwhile.
+        Ok(None) => BatchError { error, backoff: None },
+        Err(record_error) => {
+            tracing::warn!(%account_id, error_code, %record_error, "an erasure batch failed, and so did recording it");
+            BatchError { error, backoff: None }
+        }
+    }
+}
+
+/// The SQLSTATE of a failure that counts against the claimed account: the database refused one
+/// of its statements (a constraint, a trigger, a corrupt page, a deadlock...), which may well
+/// happen again on the next try. `None` when the connection or the database went away (class
+/// 08, and 57P01 to 57P05: terminated, shut down, starting, dropped) or the error is not the
+/// database's (the network, the pool): nothing the account did, so it keeps its turn, and the
+/// eraser looks again after its `idle_poll`.
+fn counted_against_the_account(error: &sqlx::Error) -> Option<String> {
+    let sqlx::Error::Database(db) = error else {
+        return None;
+    };
+    let code = db.code().map_or_else(|| "XX000".to_owned(), |code| code.into_owned());
+    let gone = code.starts_with("08") || matches!(code.as_str(), "57P01" | "57P02" | "57P03" | "57P04" | "57P05");
+    (!gone).then_some(code)
 }
 
 enum Next {

@@ -165,6 +165,7 @@ fn router(state: AppState, test_fixtures: bool) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .merge(fixture_routes)
         .route_service("/favicon.svg", ServeFile::new(format!("{site_root}/favicon.svg")))
         .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
