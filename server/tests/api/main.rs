@@ -6,9 +6,14 @@ mod auth;
 mod deactivate_http;
 mod deletion;
 mod eraser;
+// The fixtures API exists only in a server built with the `test-fixtures` feature:
+// `cargo test -p server --features test-fixtures` (as `cargo xtask test` runs it).
+#[cfg(feature = "test-fixtures")]
 mod fixtures;
 mod helpers;
 mod home;
+#[cfg(not(feature = "test-fixtures"))]
+mod no_fixtures;
 mod races;
 mod schema;
 mod security;
