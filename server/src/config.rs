@@ -23,8 +23,11 @@ pub struct Config {
     pub previous_secrets: Vec<Vec<u8>>,
     /// Seeds the demo accounts at start (`cargo xtask run`).
     pub demo_data: bool,
-    /// Exposes the fixtures API for end-to-end suites. Never in production.
-    pub test_fixtures: bool,
+    /// The bearer token of the fixtures API (`APP_TEST_FIXTURES_TOKEN`). Only a server built
+    /// with the `test-fixtures` feature has the API, and then always: it does not start without
+    /// `APP_TEST_FIXTURES=1` and this token.
+    #[cfg(feature = "test-fixtures")]
+    pub fixtures_token: crate::fixtures::Token,
     /// The load balancers whose `X-Forwarded-For` names the client (`APP_TRUSTED_PROXIES`,
     /// comma-separated addresses or CIDR networks); none by default.
     pub trusted_proxies: Vec<IpNet>,
@@ -41,6 +44,20 @@ impl fmt::Display for ConfigError {
 
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
+        // First: a test build must not get any further by mistake.
+        #[cfg(feature = "test-fixtures")]
+        let fixtures_token = crate::fixtures::Token::from_settings(
+            flag("APP_TEST_FIXTURES")?,
+            env::var("APP_TEST_FIXTURES_TOKEN").ok().as_deref(),
+        )
+        .map_err(ConfigError)?;
+        #[cfg(not(feature = "test-fixtures"))]
+        if env::var("APP_TEST_FIXTURES").is_ok_and(|value| !matches!(value.as_str(), "" | "0" | "false")) {
+            tracing::warn!(
+                "APP_TEST_FIXTURES is set, but this server is built without the test-fixtures feature: \
+                 it has no fixtures API (/test-fixtures answers 404)"
+            );
+        }
         let database_url = env::var("DATABASE_URL").map_err(|_| {
             ConfigError(
                 "DATABASE_URL is not set — run the app with `cargo xtask run`, or set DATABASE_URL=postgres://..."
@@ -73,8 +90,9 @@ impl Config {
                 .map(|s| s.as_bytes().to_vec())
                 .collect(),
             demo_data: flag("APP_DEMO_DATA")?,
-            test_fixtures: flag("APP_TEST_FIXTURES")?,
             trusted_proxies: trusted_proxies(&env::var("APP_TRUSTED_PROXIES").unwrap_or_default())?,
+            #[cfg(feature = "test-fixtures")]
+            fixtures_token,
         })
     }
 }

@@ -1,6 +1,29 @@
 //! The fixtures API for end-to-end suites: each test creates its own fresh account, so suites
-//! run in parallel without sharing state. Mounted at `/test-fixtures` only when
-//! `APP_TEST_FIXTURES=1`; never enable it in production.
+//! run in parallel without sharing state.
+//!
+//! ## Who can reach it
+//!
+//! - **Only a test build.** This module exists only in a server built with the cargo feature
+//!   `test-fixtures` (`cargo build --release -p server --features test-fixtures`, which
+//!   `cargo xtask test` copies to `target/e2e/server-with-fixtures` for Playwright). The release
+//!   build (`cargo leptos build --release`), `cargo xtask run` and `cargo xtask bench` never turn
+//!   it on: their binary has no fixtures code and answers `404` at `/test-fixtures`, whatever
+//!   the environment.
+//! - **Only on purpose.** A server built with the feature refuses to start unless
+//!   `APP_TEST_FIXTURES=1` and `APP_TEST_FIXTURES_TOKEN` holds at least 32 visible ASCII
+//!   characters (`cargo xtask test` makes a random one for each run), so the binary cannot be
+//!   started by mistake as if it were the production one.
+//! - **Only with the token.** Every request under `/test-fixtures` must carry
+//!   `Authorization: Bearer <APP_TEST_FIXTURES_TOKEN>`, compared in constant time; otherwise
+//!   `401` with `{ "error": "..." }` and `WWW-Authenticate: Bearer`, before the body is read.
+//!   Like every state-changing request, it must also come from the site's origin (`Origin` or
+//!   `Sec-Fetch-Site`, `server/src/security.rs`), or it is a `403` first.
+//! - **Only fixture data.** It creates new accounts and touches no other: `buy_from_store` must
+//!   name the open store of an account this API created (see [`is_fixture_email`] for how it
+//!   knows), any other store is a `400`; the shared accounts below are used only if they are
+//!   the API's own (no usable password).
+//! - **No internals in its answers.** A database or other internal error is logged and answered
+//!   `500` with `{ "error": "internal error" }`.
 //!
 //! ## `POST /test-fixtures/accounts`
 //!
@@ -28,7 +51,7 @@
 //! | `messages` | `0` | 0 to 2000: one conversation with "Fixture Supplies" holding that many messages, alternating between the account (first) and the store's owner |
 //! | `pending_refund` | `false` | one more order, paid then cancelled, with a pending refund of its total |
 //! | `store` | `false` | makes the account a seller: its own open store with 3 listed products and 2 sales to the shared account "Fixture Buyer" (one completed, one paid) |
-//! | `buy_from_store` | none | the id of an open store (another fixture account's `store_id`): the `orders`, `messages` and `pending_refund` are with that store instead of "Fixture Supplies" |
+//! | `buy_from_store` | none | the id of an open store of another fixture account (its `store_id`): the `orders`, `messages` and `pending_refund` are with that store instead of "Fixture Supplies"; a store the API did not create is a `400` |
 //! | `password_age_minutes` | `0` | 0 to 525600: in the returned `session`, the password was last entered this long ago (more than 10 asks for it again before a deactivation); a sign-in starts a session of its own, with the password just entered |
 //!
 //! The account also gets a phone number and one address (copied into its orders' shipping
@@ -42,15 +65,16 @@
 //! ```
 //!
 //! or `400 Bad Request` with `{ "error": "..." }` saying what is wrong (malformed JSON, an unknown
-//! field, a value out of bounds), in which case nothing is created. Everything is created in one
-//! transaction. The shared "Fixture Supplies" store, its owner and "Fixture Buyer" are created on
-//! first use (safely under concurrent calls); none of them can sign in.
+//! field, a value out of bounds, a store that is not a fixture's), in which case nothing is
+//! created. Everything is created in one transaction. The shared "Fixture Supplies" store, its
+//! owner and "Fixture Buyer" are created on first use (safely under concurrent calls); none of
+//! them can sign in.
 
-use crate::startup::AppState;
 use app::auth::session;
 use axum::{
-    extract::{rejection::JsonRejection, State},
-    http::StatusCode,
+    extract::{rejection::JsonRejection, Request, State},
+    http::{header, StatusCode},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{any, post},
     Json, Router,
@@ -60,6 +84,8 @@ use rand::{distributions::Alphanumeric, Rng};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::{PgPool, Postgres, Transaction};
+use std::{fmt, sync::Arc};
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 pub const MAX_ORDERS: usize = 50;
@@ -83,19 +109,123 @@ const BUYER_PHONE: &str = "+44 7700 900001";
 /// Not a valid password hash: the shared fixture accounts can never sign in.
 const NO_PASSWORD: &str = "!fixture-account-without-password";
 
-/// The routes, to be nested at `/test-fixtures`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/accounts", post(create_account))
+/// The email domain of every account the API makes. `.test` is reserved (RFC 6761): no real
+/// mailbox has it.
+const EMAIL_DOMAIN: &str = "@example.test";
+const EMAIL_PREFIX: &str = "e2e-";
+
+/// The bearer token every fixtures request must carry (`APP_TEST_FIXTURES_TOKEN`): at least
+/// [`Token::MIN_CHARS`] visible ASCII characters. Its `Debug` does not show it.
+#[derive(Clone)]
+pub struct Token(Arc<str>);
+
+impl Token {
+    pub const MIN_CHARS: usize = 32;
+
+    pub fn new(token: &str) -> Result<Token, String> {
+        if token.len() < Self::MIN_CHARS || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!(
+                "APP_TEST_FIXTURES_TOKEN must be at least {} visible ASCII characters (no spaces) — \
+                 the fixtures API requires it as a bearer token; use a random one, such as the output of \
+                 `openssl rand -hex 32` (cargo xtask test makes one for each run)",
+                Self::MIN_CHARS
+            ));
+        }
+        Ok(Token(Arc::from(token)))
+    }
+
+    /// What a server built with this module needs from its environment: `APP_TEST_FIXTURES`
+    /// switched on (`flag`) and the token. Either missing stops the server with the reason.
+    pub fn from_settings(flag: bool, token: Option<&str>) -> Result<Token, String> {
+        if !flag {
+            return Err("this server is built with the test-fixtures feature (the fixtures API for \
+                        end-to-end suites) and starts only with APP_TEST_FIXTURES=1 and \
+                        APP_TEST_FIXTURES_TOKEN — never run it in production: build the production server \
+                        without the feature (`cargo leptos build --release`, as `cargo xtask run` does)"
+                .to_owned());
+        }
+        match token {
+            None | Some("") => Err("APP_TEST_FIXTURES_TOKEN is not set — the fixtures API requires a \
+                                    bearer token of at least 32 random characters (cargo xtask test \
+                                    makes one for each run)"
+                .to_owned()),
+            Some(token) => Token::new(token),
+        }
+    }
+
+    /// Constant-time in the token's content (its length is not a secret).
+    fn matches(&self, given: &str) -> bool {
+        bool::from(given.as_bytes().ct_eq(self.0.as_bytes()))
+    }
 }
 
-/// What `/test-fixtures` answers when the API is off: 404, saying how to turn it on. (Without
-/// this, a POST there would reach the static-file fallback, which answers 405.)
-pub fn disabled_router() -> Router<AppState> {
-    async fn off() -> Response {
-        let error = "the fixtures API is off: start the server with APP_TEST_FIXTURES=1 (never in production)";
-        (StatusCode::NOT_FOUND, Json(json!({ "error": error }))).into_response()
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
     }
-    Router::new().route("/test-fixtures", any(off)).route("/test-fixtures/{*rest}", any(off))
+}
+
+/// The routes, to be nested at `/test-fixtures`. Every request under it, including to paths
+/// that do not exist, must first carry the token.
+pub fn router<S: Clone + Send + Sync + 'static>(pool: PgPool, token: Token) -> Router<S> {
+    Router::new()
+        .route("/accounts", post(create_account))
+        // Routes, not a fallback: a nested router's fallback is not used for the paths under it.
+        .route("/", any(not_found))
+        .route("/{*rest}", any(not_found))
+        .layer(middleware::from_fn_with_state(token, require_token))
+        .with_state(pool)
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({ "error": "no such fixtures endpoint: use POST /test-fixtures/accounts" })))
+        .into_response()
+}
+
+/// Lets a request through only with `Authorization: Bearer <token>` (the scheme in any case,
+/// RFC 7235); answers 401 before anything else is read.
+async fn require_token(State(token): State<Token>, request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, credentials)| credentials.trim());
+    if given.is_some_and(|given| token.matches(given)) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        method = %request.method(),
+        path = request.uri().path(),
+        with_token = given.is_some(),
+        "fixtures API: refused a request without the right bearer token"
+    );
+    let error = "the fixtures API needs the header Authorization: Bearer <APP_TEST_FIXTURES_TOKEN>";
+    (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], Json(json!({ "error": error }))).into_response()
+}
+
+/// True for the addresses this API gives its accounts, `e2e-<uuid>@example.test` (as `create`
+/// writes it), and for nothing else: it is how `buy_from_store` knows that a store is a
+/// fixture's.
+///
+/// Why the address and not a record of what the API made: a table of fixture accounts would
+/// need a migration, which would put test-only schema into every production database; a set in
+/// the server's memory would forget the accounts at every restart and not be shared by several
+/// server processes on one database. The address needs neither: it is stored with the account,
+/// and the `.test` domain is reserved (no real mailbox has it), so no real customer has one. (A
+/// tester could type such an address into the sign-up form of a test server, and then reach only
+/// the store of that account of their own.)
+pub fn is_fixture_email(email: &str) -> bool {
+    email
+        .strip_prefix(EMAIL_PREFIX)
+        .and_then(|rest| rest.strip_suffix(EMAIL_DOMAIN))
+        .and_then(|key| Uuid::try_parse(key).ok().filter(|uuid| uuid.hyphenated().to_string() == key))
+        .is_some()
+}
+
+fn fixture_email(key: Uuid) -> String {
+    format!("{EMAIL_PREFIX}{}{EMAIL_DOMAIN}", key.hyphenated())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,14 +330,17 @@ impl AccountRequest {
     }
 }
 
+#[derive(Debug)]
 pub enum FixtureError {
+    /// Said to the caller as it is: the message names only what the request got wrong.
     BadRequest(String),
-    Database(sqlx::Error),
+    /// Logged, and answered with no detail at all.
+    Internal(String),
 }
 
 impl From<sqlx::Error> for FixtureError {
     fn from(error: sqlx::Error) -> Self {
-        FixtureError::Database(error)
+        FixtureError::Internal(format!("database error: {error}"))
     }
 }
 
@@ -217,10 +350,9 @@ impl IntoResponse for FixtureError {
             FixtureError::BadRequest(error) => {
                 (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response()
             }
-            FixtureError::Database(error) => {
-                tracing::error!(%error, "fixtures API: database error");
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": format!("database error: {error}") })))
-                    .into_response()
+            FixtureError::Internal(error) => {
+                tracing::error!(%error, "fixtures API: internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "internal error" }))).into_response()
             }
         }
     }
@@ -237,19 +369,32 @@ async fn create_account(
     };
     let spec = request.check().map_err(FixtureError::BadRequest)?;
     if let Some(store_id) = spec.buy_from_store {
-        let open: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM stores s JOIN products p ON p.store_id = s.id
-                             WHERE s.id = $1 AND s.closed_at IS NULL AND s.owner_id IS NOT NULL)",
-        )
-        .bind(store_id)
-        .fetch_one(&pool)
-        .await?;
-        if !open {
-            return Err(FixtureError::BadRequest(format!("buy_from_store: no open store {store_id} with products")));
-        }
+        // Checked before the password is hashed, and again in the transaction.
+        fixture_store_owner(&pool, store_id).await?;
     }
     let created = create(&pool, spec).await?;
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// The owner of `store_id` if it is an open store with products whose live owner is a fixture
+/// account (one this API created); a 400 otherwise, the same whichever condition fails, so the
+/// answer says nothing about stores that are not fixtures'.
+async fn fixture_store_owner(db: impl sqlx::PgExecutor<'_>, store_id: Uuid) -> Result<Uuid, FixtureError> {
+    let owner: Option<(Uuid, String)> = sqlx::query_as(
+        "SELECT a.id, a.email FROM stores s JOIN accounts a ON a.id = s.owner_id
+          WHERE s.id = $1 AND s.closed_at IS NULL AND a.deleted_at IS NULL
+            AND EXISTS (SELECT 1 FROM products p WHERE p.store_id = s.id)",
+    )
+    .bind(store_id)
+    .fetch_optional(db)
+    .await?;
+    match owner {
+        Some((owner_id, email)) if is_fixture_email(&email) => Ok(owner_id),
+        _ => Err(FixtureError::BadRequest(format!(
+            "buy_from_store: {store_id} is not an open store with products of an account this API created \
+             (another fixture account's store_id)"
+        ))),
+    }
 }
 
 /// The account's personal data, also copied into its orders.
@@ -260,10 +405,10 @@ struct Person {
     address: String,
 }
 
-async fn create(pool: &PgPool, spec: Spec) -> Result<CreatedAccount, sqlx::Error> {
+async fn create(pool: &PgPool, spec: Spec) -> Result<CreatedAccount, FixtureError> {
     let key = Uuid::new_v4();
     let tag = &key.simple().to_string()[..8];
-    let email = format!("e2e-{key}@example.test");
+    let email = fixture_email(key);
     let password: String = rand::thread_rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
     let name = spec.name.clone().unwrap_or_else(|| match spec.locale {
         "fi" => format!("Aino Testaaja {tag}"),
@@ -278,7 +423,7 @@ async fn create(pool: &PgPool, spec: Spec) -> Result<CreatedAccount, sqlx::Error
         let password = password.clone();
         tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
             .await
-            .expect("hashing a password does not panic")
+            .map_err(|e| FixtureError::Internal(format!("hashing the password failed: {e}")))?
     };
 
     let mut tx = pool.begin().await?;
@@ -388,10 +533,10 @@ struct Supplier {
     products: Vec<(Uuid, String, i64)>,
 }
 
-/// An existing store (`buy_from_store`), so a test can make one account a customer of another's.
-async fn store_supplier(tx: &mut Transaction<'_, Postgres>, store_id: Uuid) -> Result<Supplier, sqlx::Error> {
-    let owner_id =
-        sqlx::query_scalar("SELECT owner_id FROM stores WHERE id = $1").bind(store_id).fetch_one(&mut **tx).await?;
+/// A fixture account's store (`buy_from_store`), so a test can make one account a customer of
+/// another's.
+async fn store_supplier(tx: &mut Transaction<'_, Postgres>, store_id: Uuid) -> Result<Supplier, FixtureError> {
+    let owner_id = fixture_store_owner(&mut **tx, store_id).await?;
     let products = sqlx::query_as("SELECT id, title, price_minor FROM products WHERE store_id = $1 ORDER BY title, id")
         .bind(store_id)
         .fetch_all(&mut **tx)
@@ -402,7 +547,7 @@ async fn store_supplier(tx: &mut Transaction<'_, Postgres>, store_id: Uuid) -> R
 /// The shared "Fixture Supplies" store, created on first use. `ON CONFLICT DO NOTHING` on the
 /// unique keys (`lower(email)`, `stores.owner_id`) makes concurrent first calls wait for the one
 /// that inserts and then use its rows.
-async fn supplier(tx: &mut Transaction<'_, Postgres>) -> Result<Supplier, sqlx::Error> {
+async fn supplier(tx: &mut Transaction<'_, Postgres>) -> Result<Supplier, FixtureError> {
     let owner_id = shared_account(tx, SUPPLIER_EMAIL, SUPPLIER_NAME, None).await?;
     let created: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO stores (owner_id, name) VALUES ($1, $2) ON CONFLICT (owner_id) DO NOTHING RETURNING id",
@@ -437,13 +582,14 @@ async fn supplier(tx: &mut Transaction<'_, Postgres>) -> Result<Supplier, sqlx::
     Ok(Supplier { owner_id, store_id, products })
 }
 
-/// One of the shared fixture accounts (no usable password), created on first use.
+/// One of the shared fixture accounts (no usable password), created on first use. An account
+/// with that address that the API did not make (it has a password) is never used.
 async fn shared_account(
     tx: &mut Transaction<'_, Postgres>,
     email: &str,
     name: &str,
     phone: Option<&str>,
-) -> Result<Uuid, sqlx::Error> {
+) -> Result<Uuid, FixtureError> {
     let created: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO accounts (email, password_hash, name, country, phone) VALUES ($1, $2, $3, 'GB', $4)
          ON CONFLICT ((coalesce(email_canonical, lower(email)))) DO NOTHING RETURNING id",
@@ -454,15 +600,20 @@ async fn shared_account(
     .bind(phone)
     .fetch_optional(&mut **tx)
     .await?;
-    match created {
-        Some(id) => Ok(id),
-        None => {
-            sqlx::query_scalar("SELECT id FROM accounts WHERE lower(email) = lower($1)")
-                .bind(email)
-                .fetch_one(&mut **tx)
-                .await
-        }
+    if let Some(id) = created {
+        return Ok(id);
     }
+    let (id, hash): (Uuid, String) =
+        sqlx::query_as("SELECT id, password_hash FROM accounts WHERE lower(email) = lower($1)")
+            .bind(email)
+            .fetch_one(&mut **tx)
+            .await?;
+    if hash != NO_PASSWORD {
+        return Err(FixtureError::Internal(format!(
+            "the account {id} has the shared fixture address {email} but was not made by the fixtures API"
+        )));
+    }
+    Ok(id)
 }
 
 struct NewOrder {
@@ -564,7 +715,7 @@ async fn insert_store(
     owner_name: &str,
     locale: &str,
     now: DateTime<Utc>,
-) -> Result<Uuid, sqlx::Error> {
+) -> Result<Uuid, FixtureError> {
     let buyer_id = shared_account(tx, BUYER_EMAIL, BUYER_NAME, Some(BUYER_PHONE)).await?;
     let store_name = match locale {
         "fi" => format!("{owner_name} – kauppa"),
@@ -661,5 +812,53 @@ mod tests {
         assert_eq!(spec.messages, 2000);
         let too_many = json!({ "orders": vec!["shipped"; MAX_ORDERS + 1] });
         assert!(check(&too_many.to_string()).unwrap_err().contains("at most 50 orders, not 51"));
+    }
+
+    #[test]
+    fn only_the_addresses_this_api_makes_are_fixture_addresses() {
+        let key = Uuid::new_v4();
+
+        assert!(is_fixture_email(&fixture_email(key)));
+        for other in [
+            "lin.wei@demo.deactivate.test".to_owned(),
+            "fixture-supplies-owner@example.test".to_owned(),
+            "e2e-@example.test".to_owned(),
+            format!("e2e-{}@example.test", key.simple()),
+            format!("E2E-{key}@example.test"),
+            format!("e2e-{}@example.test", key.hyphenated().to_string().to_uppercase()),
+            format!("e2e-{key}@example.test.evil.example"),
+            format!("x.e2e-{key}@example.test"),
+            format!("e2e-{key}@example.com"),
+        ] {
+            assert!(!is_fixture_email(&other), "{other}");
+        }
+    }
+
+    #[test]
+    fn the_fixtures_token_is_required_long_and_only_with_the_flag() {
+        let good = "0123456789abcdef0123456789abcdef";
+
+        assert!(Token::from_settings(true, Some(good)).is_ok());
+        let off = Token::from_settings(false, Some(good)).unwrap_err();
+        assert!(off.contains("starts only with APP_TEST_FIXTURES=1"), "{off}");
+        for missing in [None, Some("")] {
+            let error = Token::from_settings(true, missing).unwrap_err();
+            assert!(error.contains("APP_TEST_FIXTURES_TOKEN is not set"), "{error}");
+        }
+        for bad in [&good[1..], "0123456789abcdef 0123456789abcdef", "0123456789abcdef\t0123456789abcdef"] {
+            let error = Token::from_settings(true, Some(bad)).unwrap_err();
+            assert!(error.contains("at least 32 visible ASCII characters"), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_fixtures_token_matches_only_itself_and_never_shows() {
+        let token = Token::new("0123456789abcdef0123456789abcdef").unwrap();
+
+        assert!(token.matches("0123456789abcdef0123456789abcdef"));
+        for wrong in ["", "0123456789abcdef", "0123456789abcdef0123456789abcdeF", "0123456789abcdef0123456789abcdef0"] {
+            assert!(!token.matches(wrong), "{wrong}");
+        }
+        assert_eq!(format!("{token:?}"), "Token(<redacted>)");
     }
 }

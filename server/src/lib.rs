@@ -4,6 +4,9 @@ pub mod config;
 pub mod database;
 pub mod demo;
 pub mod eraser;
+/// The fixtures API for end-to-end suites: only in a server built with the `test-fixtures`
+/// feature, never in the release build.
+#[cfg(feature = "test-fixtures")]
 pub mod fixtures;
 pub mod health;
 pub mod housekeeping;

@@ -2,7 +2,7 @@
 
 use crate::{
     config::Config,
-    database, demo, fixtures, health,
+    database, demo, health,
     locale_redirect::redirect_to_locale,
     security::{self, PublicOrigin},
     sessions::resolve_session,
@@ -102,7 +102,17 @@ impl Application {
             },
             origin: PublicOrigin(Arc::from(origin)),
         };
-        Ok(Application { listener, router: router(state, config.test_fixtures), pool, eraser_pool })
+        #[cfg(feature = "test-fixtures")]
+        let fixture_routes = {
+            tracing::warn!(
+                "built with the test-fixtures feature: the fixtures API is at /test-fixtures (bearer token \
+                 required); never run this binary in production"
+            );
+            Router::new().nest("/test-fixtures", crate::fixtures::router(pool.clone(), config.fixtures_token))
+        };
+        #[cfg(not(feature = "test-fixtures"))]
+        let fixture_routes = no_fixtures_api();
+        Ok(Application { listener, router: router(state, fixture_routes), pool, eraser_pool })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -141,14 +151,21 @@ impl Application {
     }
 }
 
-fn router(state: AppState, test_fixtures: bool) -> Router {
+/// A server built without the `test-fixtures` feature has no fixtures API: `/test-fixtures` is a
+/// plain 404, whatever the environment. (Without these routes a POST there would reach the
+/// static-file fallback, which answers 405.)
+#[cfg(not(feature = "test-fixtures"))]
+fn no_fixtures_api() -> Router<AppState> {
+    use axum::{http::StatusCode, routing::any, Json};
+    async fn not_found() -> Response {
+        (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "not found" }))).into_response()
+    }
+    Router::new().route("/test-fixtures", any(not_found)).route("/test-fixtures/{*rest}", any(not_found))
+}
+
+/// Everything the server answers; `fixture_routes` are the fixtures API or its 404.
+fn router(state: AppState, fixture_routes: Router<AppState>) -> Router {
     let routes = generate_route_list(App);
-    let fixture_routes = if test_fixtures {
-        tracing::warn!("APP_TEST_FIXTURES is on: the fixtures API is at /test-fixtures; never do this in production");
-        Router::new().nest("/test-fixtures", fixtures::router())
-    } else {
-        fixtures::disabled_router()
-    };
     let site_root = state.leptos.site_root.to_string();
     let pkg_dir = format!("{site_root}/{}", state.leptos.site_pkg_dir);
 

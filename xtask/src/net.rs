@@ -33,18 +33,35 @@ pub fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
     status_code(&head[..read])
 }
 
-/// `GET http://<addr><path>` with extra header lines: the status and the body. HTTP/1.0, so the
-/// body is never chunked and ends when the server closes the connection.
+/// `GET http://<addr><path>` with extra header lines: the status and the body.
 pub fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Result<(u16, Vec<u8>)> {
+    http_request(addr, "GET", path, headers, None)
+}
+
+/// One HTTP request with extra header lines and, if given, a body (sent with its
+/// `Content-Length`): the status and the body. HTTP/1.0, so the answer is never chunked and
+/// ends when the server closes the connection.
+pub fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Result<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
         .map_err(|e| anyhow!("cannot connect to {addr}: {e} — is the server running?"))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n");
+    let mut request = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    if let Some(body) = body {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     request.push_str("\r\n");
-    stream.write_all(request.as_bytes())?;
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body.unwrap_or_default());
+    stream.write_all(&bytes)?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     let split = response
@@ -87,6 +104,31 @@ mod tests {
             stream.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
         });
         assert_eq!(http_status(addr, "/readyz"), Some(204));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn http_request_sends_the_method_headers_and_body() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 512];
+            while !request.ends_with(b"{}") {
+                let read = stream.read(&mut buffer).unwrap();
+                assert!(read > 0, "the request ended early: {}", String::from_utf8_lossy(&request));
+                request.extend_from_slice(&buffer[..read]);
+            }
+            let request = String::from_utf8(request).unwrap();
+            assert!(request.starts_with("POST /things HTTP/1.0\r\n"), "{request}");
+            assert!(request.contains("\r\nAuthorization: Bearer t\r\n"), "{request}");
+            assert!(request.contains("\r\nContent-Length: 2\r\n\r\n{}"), "{request}");
+            stream.write_all(b"HTTP/1.1 404 Not Found\r\n\r\nnope").unwrap();
+        });
+        let (status, body) =
+            http_request(addr, "POST", "/things", &[("Authorization", "Bearer t")], Some(b"{}")).unwrap();
+        assert_eq!((status, body.as_slice()), (404, b"nope".as_slice()));
         server.join().unwrap();
     }
 

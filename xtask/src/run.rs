@@ -8,6 +8,7 @@ use crate::tools::{self, Purpose};
 use crate::workspace::{cargo, Workspace};
 use anyhow::{anyhow, bail, Result};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Command, ExitCode};
 
 const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
@@ -55,7 +56,9 @@ fn check_free(addr: SocketAddr) -> Result<()> {
 
 /// Builds the server binary and the wasm site, both optimised; false if the build failed.
 /// `--precompress` writes the `.br` and `.gz` copies that the server's `/pkg` service sends to
-/// browsers that accept them: without them the wasm goes over the wire uncompressed.
+/// browsers that accept them: without them the wasm goes over the wire uncompressed. The server
+/// is built as released: without the `test-fixtures` feature (`bin-features` in the root
+/// Cargo.toml stays unset), so this binary has no fixtures API.
 pub fn build_release(ws: &Workspace) -> Result<bool> {
     let built =
         process::succeeds(cargo().args(["leptos", "build", "--release", "--precompress"]).current_dir(&ws.root))?;
@@ -67,8 +70,19 @@ pub fn build_release(ws: &Workspace) -> Result<bool> {
 
 /// The built server with everything it needs to know; the caller adds the demo or test switch.
 pub fn server_command(ws: &Workspace, database_url: &str, addr: SocketAddr, app_secret: &str) -> Command {
+    server_command_for(&ws.leptos.server_binary, ws, database_url, addr, app_secret)
+}
+
+/// Like `server_command`, for another build of the server (the one with the fixtures API).
+pub fn server_command_for(
+    binary: &Path,
+    ws: &Workspace,
+    database_url: &str,
+    addr: SocketAddr,
+    app_secret: &str,
+) -> Command {
     let site = &ws.leptos;
-    let mut cmd = Command::new(&site.server_binary);
+    let mut cmd = Command::new(binary);
     cmd.current_dir(&ws.root)
         .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", addr.to_string())
@@ -78,6 +92,7 @@ pub fn server_command(ws: &Workspace, database_url: &str, addr: SocketAddr, app_
         .env("APP_SECRET", app_secret)
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()))
         .env_remove("APP_DEMO_DATA")
-        .env_remove("APP_TEST_FIXTURES");
+        .env_remove("APP_TEST_FIXTURES")
+        .env_remove("APP_TEST_FIXTURES_TOKEN");
     cmd
 }

@@ -6,7 +6,7 @@
 use crate::net;
 use crate::pg::TestServer;
 use crate::process;
-use crate::run::{build_release, server_command};
+use crate::run::{build_release, server_command, server_command_for};
 use crate::secret::random_hex;
 use crate::summary::{in_ci, skips_in, Counts, Report};
 use crate::tools::{self, Purpose};
@@ -14,13 +14,20 @@ use crate::workspace::{cargo, Workspace};
 use anyhow::{anyhow, Result};
 use std::fs;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 /// Where end2end/playwright.config.ts has the JSON reporter write.
 const PLAYWRIGHT_REPORT: &str = "end2end/test-results/results.json";
 const SERVER_LOG: &str = "target/e2e-server.log";
+const RELEASE_CHECK_LOG: &str = "target/release-check-server.log";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Where the server built with the fixtures API is kept for Playwright, in the target directory.
+const FIXTURES_SERVER: &str = "e2e/server-with-fixtures";
+/// Appears in a server binary only if the fixtures API is compiled into it: the name of the
+/// variable that only server/src/fixtures.rs and the feature's half of server/src/config.rs read.
+const FIXTURES_MARKER: &[u8] = b"APP_TEST_FIXTURES_TOKEN";
 
 pub fn test() -> Result<ExitCode> {
     let mut report = Report::default();
@@ -43,7 +50,11 @@ fn run_all(report: &mut Report) -> Result<()> {
 
     report.add("fmt", check(cargo().args(["fmt", "--all", "--check"]), &ws)?);
     let mut clippy = Counts::default();
-    for packages in [&["-p", "server", "-p", "xtask"][..], &["-p", "app", "--features", "ssr"]] {
+    for packages in [
+        &["-p", "server", "-p", "xtask"][..],
+        &["-p", "server", "--features", "test-fixtures"],
+        &["-p", "app", "--features", "ssr"],
+    ] {
         let mut cmd = cargo();
         cmd.arg("clippy").args(packages).args(["--all-targets", "--", "-D", "warnings"]);
         clippy += check(&mut cmd, &ws)?;
@@ -56,13 +67,22 @@ fn run_all(report: &mut Report) -> Result<()> {
     report.add("rust tests", counts);
     report.skipped(skips);
 
+    // Both builds write target/release/server: the one with the fixtures API first (and kept as
+    // a copy), the production one last, so that what stays there is the production server.
+    let fixtures_server = build_fixtures_server(&ws)?;
+    report.add("e2e build", Counts::of_check(fixtures_server.is_some()));
     announce("cargo leptos build --release");
     let built = build_release(&ws)?;
     report.add("wasm build", Counts::of_check(built));
     if built {
-        report.add("playwright", playwright(&ws, &database)?);
+        report.add("no fixtures", release_has_no_fixtures_api(&ws, &database)?);
     } else {
-        report.not_run("playwright", "the wasm build failed");
+        report.not_run("no fixtures", "the release build failed");
+    }
+    match (built, fixtures_server) {
+        (true, Some(server)) => report.add("playwright", playwright(&ws, &database, &server)?),
+        (false, _) => report.not_run("playwright", "the wasm build failed"),
+        (true, None) => report.not_run("playwright", "the server with the fixtures API did not build"),
     }
     Ok(())
 }
@@ -80,13 +100,24 @@ fn check(cmd: &mut Command, ws: &Workspace) -> Result<Counts> {
 /// Unit and integration tests; the integration tests make their own databases on the server
 /// in TEST_DATABASE_URL. `--no-fail-fast` runs every test binary even after a failure. Also
 /// the tests that printed a skip line, with their reasons.
+///
+/// The server's tests run as it is released, without the `test-fixtures` feature; then, with
+/// the feature, the tests of what it adds: the fixtures API's unit and integration tests (named
+/// `fixtures::...`). The rest would only run a second time against the same code.
 fn rust_tests(ws: &Workspace, database: &TestServer) -> Result<(Counts, Vec<String>)> {
     let (mut counts, mut skips) = (Counts::default(), Vec::new());
-    for packages in [&["-p", "app", "--features", "ssr"][..], &["-p", "server", "-p", "xtask"]] {
+    let runs: [(&[&str], &[&str]); 3] = [
+        (&["-p", "app", "--features", "ssr"], &[]),
+        (&["-p", "server", "-p", "xtask"], &[]),
+        (&["-p", "server", "--features", "test-fixtures", "--lib", "--test", "api"], &["fixtures::"]),
+    ];
+    for (packages, filter) in runs {
         let mut cmd = cargo();
         cmd.arg("test")
             .args(packages)
             .arg("--no-fail-fast")
+            .arg("--")
+            .args(filter)
             .current_dir(&ws.root)
             .env("TEST_DATABASE_URL", &database.admin_url);
         announce(&process::display(&cmd));
@@ -97,24 +128,134 @@ fn rust_tests(ws: &Workspace, database: &TestServer) -> Result<(Counts, Vec<Stri
     Ok((counts, skips))
 }
 
-/// Playwright against the release server, with test fixtures on, on a fresh database.
-fn playwright(ws: &Workspace, database: &TestServer) -> Result<Counts> {
+/// Builds the server with the fixtures API (`--features test-fixtures`, release profile) and
+/// keeps a copy of it in the target directory, since the production build that follows replaces
+/// target/release/server. None if it did not build.
+fn build_fixtures_server(ws: &Workspace) -> Result<Option<PathBuf>> {
+    let mut cmd = cargo();
+    cmd.args(["build", "--release", "--package=server", "--bin=server", "--no-default-features"])
+        .args(["--features", "test-fixtures"])
+        .current_dir(&ws.root);
+    announce(&process::display(&cmd));
+    if !process::succeeds(&mut cmd)? {
+        return Ok(None);
+    }
+    let built = &ws.leptos.server_binary;
+    let kept = ws.target_dir.join(FIXTURES_SERVER);
+    if !contains(built, FIXTURES_MARKER)? {
+        eprintln!(
+            "{} has no fixtures API right after it was built with it: did another build replace it?",
+            built.display()
+        );
+        return Ok(None);
+    }
+    // A copy, not a link: the next build replaces the file at target/release/server.
+    fs::create_dir_all(kept.parent().expect("a path in the target directory"))
+        .and_then(|()| fs::copy(built, &kept))
+        .map_err(|e| {
+            anyhow!(
+                "cannot copy {} to {}: {e} — check the target directory's permissions",
+                built.display(),
+                kept.display()
+            )
+        })?;
+    println!("kept the server with the fixtures API as {}", kept.display());
+    Ok(Some(kept))
+}
+
+/// Whether the file at `path` holds `needle` anywhere.
+fn contains(path: &Path, needle: &[u8]) -> Result<bool> {
+    let bytes = fs::read(path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(bytes.windows(needle.len()).any(|window| window == needle))
+}
+
+/// The production server has no fixtures API: the release binary holds none of its code, and,
+/// started with every switch the API ever had (`APP_TEST_FIXTURES=1` and a token), it answers
+/// a well-formed, same-origin `POST /test-fixtures/accounts` with the token by 404. One check.
+fn release_has_no_fixtures_api(ws: &Workspace, database: &TestServer) -> Result<Counts> {
+    let binary = &ws.leptos.server_binary;
+    announce(&format!("{} has no fixtures API, whatever its environment", binary.display()));
+    if contains(binary, FIXTURES_MARKER)? {
+        eprintln!(
+            "{} holds the fixtures API's code (it has {:?}): the release build must not have the test-fixtures feature",
+            binary.display(),
+            String::from_utf8_lossy(FIXTURES_MARKER)
+        );
+        return Ok(Counts::ONE_FAILED);
+    }
+    let name = format!("release_{}", random_hex(6)?);
+    let url = database.create_database(&name)?;
+    let status = post_fixture_to_release(ws, &url);
+    database.drop_database(&name)?;
+    Ok(match status? {
+        Some(404) => {
+            println!("POST /test-fixtures/accounts answered 404, as it should");
+            Counts::of_check(true)
+        }
+        Some(status) => {
+            eprintln!("POST /test-fixtures/accounts answered {status} instead of 404 (log: {RELEASE_CHECK_LOG})");
+            Counts::ONE_FAILED
+        }
+        None => Counts::ONE_FAILED,
+    })
+}
+
+/// The status of the fixtures request to the release server, or None if it did not start.
+fn post_fixture_to_release(ws: &Workspace, database_url: &str) -> Result<Option<u16>> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], net::free_port()?));
+    let token = random_hex(32)?;
+    let (log, log_path) = server_log(ws, RELEASE_CHECK_LOG)?;
+    let mut cmd = server_command(ws, database_url, addr, &random_hex(32)?);
+    cmd.env("APP_TEST_FIXTURES", "1")
+        .env("APP_TEST_FIXTURES_TOKEN", &token)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    let mut server = StopOnDrop(process::spawn(&mut cmd)?);
+    if !wait_until_ready(&mut server.0, addr)? {
+        eprintln!("the end of {RELEASE_CHECK_LOG}:\n{}", process::log_tail(&log_path, 40));
+        return Ok(None);
+    }
+    let origin = format!("http://{addr}");
+    let authorization = format!("Bearer {token}");
+    let headers =
+        [("Origin", origin.as_str()), ("Authorization", &authorization), ("Content-Type", "application/json")];
+    let body = br#"{"orders": ["paid"], "store": true}"#;
+    let (status, _) = net::http_request(addr, "POST", "/test-fixtures/accounts", &headers, Some(body))?;
+    Ok(Some(status))
+}
+
+/// A fresh log file for a server started here (its path relative to the workspace root).
+fn server_log(ws: &Workspace, relative: &str) -> Result<(fs::File, PathBuf)> {
+    let path = ws.root.join(relative);
+    let file = fs::create_dir_all(ws.root.join("target"))
+        .and_then(|()| fs::File::create(&path))
+        .map_err(|e| anyhow!("cannot create {relative}: {e} — check the permissions of target/"))?;
+    Ok((file, path))
+}
+
+/// Playwright against the release build of the server with the fixtures API, on a fresh
+/// database.
+fn playwright(ws: &Workspace, database: &TestServer, server: &Path) -> Result<Counts> {
     let name = format!("e2e_{}", random_hex(6)?);
     let url = database.create_database(&name)?;
-    let counts = playwright_against_server(ws, &url);
+    let counts = playwright_against_server(ws, &url, server);
     database.drop_database(&name)?;
     counts
 }
 
-fn playwright_against_server(ws: &Workspace, database_url: &str) -> Result<Counts> {
+fn playwright_against_server(ws: &Workspace, database_url: &str, binary: &Path) -> Result<Counts> {
     let addr = SocketAddr::from(([127, 0, 0, 1], net::free_port()?));
-    let log_path = ws.root.join(SERVER_LOG);
-    let log = fs::create_dir_all(ws.root.join("target"))
-        .and_then(|()| fs::File::create(&log_path))
-        .map_err(|e| anyhow!("cannot create {SERVER_LOG}: {e} — check the permissions of target/"))?;
-    let mut cmd = server_command(ws, database_url, addr, &random_hex(32)?);
-    cmd.env("APP_TEST_FIXTURES", "1").stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
-    announce(&format!("starting the server on http://{addr} for Playwright (log: {SERVER_LOG})"));
+    let (log, log_path) = server_log(ws, SERVER_LOG)?;
+    // A new token for each run; Playwright sends it to the fixtures API (end2end/tests/support/accounts.ts).
+    let token = random_hex(32)?;
+    let mut cmd = server_command_for(binary, ws, database_url, addr, &random_hex(32)?);
+    cmd.env("APP_TEST_FIXTURES", "1")
+        .env("APP_TEST_FIXTURES_TOKEN", &token)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    announce(&format!("starting {} on http://{addr} for Playwright (log: {SERVER_LOG})", binary.display()));
     let mut server = StopOnDrop(process::spawn(&mut cmd)?);
     if !wait_until_ready(&mut server.0, addr)? {
         eprintln!("the end of {SERVER_LOG}:\n{}", process::log_tail(&log_path, 40));
@@ -128,8 +269,9 @@ fn playwright_against_server(ws: &Workspace, database_url: &str) -> Result<Count
     cmd.args(["playwright", "test"])
         .current_dir(ws.root.join("end2end"))
         .env("BASE_URL", format!("http://{addr}"))
+        .env("FIXTURES_TOKEN", &token)
         .stdin(Stdio::null());
-    announce(&format!("BASE_URL=http://{addr} npx playwright test (in end2end/)"));
+    announce(&format!("BASE_URL=http://{addr} FIXTURES_TOKEN=<the server's> npx playwright test (in end2end/)"));
     let succeeded = process::succeeds(&mut cmd)?;
     let report = fs::read_to_string(&report_path).ok();
     if report.is_none() {

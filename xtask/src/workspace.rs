@@ -8,6 +8,8 @@ use std::process::Command;
 
 pub struct Workspace {
     pub root: PathBuf,
+    /// Cargo's target directory (`CARGO_TARGET_DIR` if set).
+    pub target_dir: PathBuf,
     pub leptos: LeptosOutput,
 }
 
@@ -36,7 +38,7 @@ impl Workspace {
             .pointer("/metadata/leptos/0")
             .ok_or_else(|| anyhow!("the root Cargo.toml has no [[workspace.metadata.leptos]] table — add it back (see DESIGN.md section 5)"))?;
         let leptos = LeptosOutput::from_metadata(leptos, &root, &target_dir)?;
-        Ok(Workspace { root, leptos })
+        Ok(Workspace { root, target_dir, leptos })
     }
 
     /// Local state of `cargo xtask run` (git-ignored): the database cluster and secrets.

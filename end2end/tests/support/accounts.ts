@@ -26,11 +26,28 @@ function origin(): string {
   return new URL(process.env.BASE_URL!).origin;
 }
 
-/** Creates an account through the fixtures API (the server runs with APP_TEST_FIXTURES=1). */
+/**
+ * The fixtures API's bearer token: `cargo xtask test` starts the server built with the fixtures
+ * API with a random APP_TEST_FIXTURES_TOKEN and passes the same value here as FIXTURES_TOKEN.
+ */
+function fixturesToken(): string {
+  const token = process.env.FIXTURES_TOKEN;
+  if (!token) {
+    throw new Error(
+      "FIXTURES_TOKEN is not set: run the suite with `cargo xtask test`, which starts the server with the fixtures API and its token.",
+    );
+  }
+  return token;
+}
+
+/**
+ * Creates an account through the fixtures API (only in the server built with the
+ * `test-fixtures` feature, which `cargo xtask test` starts for this suite).
+ */
 export async function createAccount(request: APIRequestContext, options: AccountOptions = {}): Promise<Account> {
   const response = await request.post("/test-fixtures/accounts", {
     data: options,
-    headers: { Origin: origin() },
+    headers: { Origin: origin(), Authorization: `Bearer ${fixturesToken()}` },
   });
   if (response.status() !== 201) {
     throw new Error(`fixtures API answered ${response.status()}: ${await response.text()}`);

@@ -561,7 +561,8 @@ struct Server {
 impl Server {
     /// Starts the server and waits until it listens (its eraser starts with it).
     async fn start(database_url: &str, batch_size: i64) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+        command
             .env("DATABASE_URL", database_url)
             .env("APP_SECRET", String::from_utf8_lossy(TEST_SECRET).as_ref())
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
@@ -569,11 +570,12 @@ impl Server {
             .env("RUST_LOG", "warn")
             .env_remove("APP_DEMO_DATA")
             .env_remove("APP_TEST_FIXTURES")
-            .env_remove("APP_ERASER")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server binary starts");
+            .env_remove("APP_ERASER");
+        // A binary built with the fixtures API does not start without its switch and token.
+        #[cfg(feature = "test-fixtures")]
+        command.env("APP_TEST_FIXTURES", "1").env("APP_TEST_FIXTURES_TOKEN", crate::helpers::FIXTURES_TOKEN);
+        let mut child =
+            command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("the server binary starts");
         let stdout = child.stdout.take().unwrap();
         let (listening, ready) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

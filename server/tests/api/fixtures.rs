@@ -1,24 +1,53 @@
-//! The fixtures API for end-to-end suites (`APP_TEST_FIXTURES=1`).
+//! The fixtures API for end-to-end suites, in a server built with the `test-fixtures` feature:
+//! its token, its refusal to start without the switch, its reach (fixture data only), and what
+//! it creates. (Without the feature: `no_fixtures.rs`.)
 
-use crate::helpers::TestApp;
+use crate::deletion::fresh_database;
+use crate::helpers::{ServerProcess, TestApp, FIXTURES_TOKEN};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+/// Every test server built with the feature has the API, with `FIXTURES_TOKEN`.
 async fn spawn_with_fixtures() -> TestApp {
-    TestApp::spawn_with(|config| config.test_fixtures = true).await
+    TestApp::spawn().await
 }
 
 impl TestApp {
-    async fn post_fixture(&self, body: &Value) -> reqwest::Response {
-        self.client
-            .post(self.url("/test-fixtures/accounts"))
-            .header(header::ORIGIN, &self.address)
-            .json(body)
-            .send()
-            .await
-            .expect("the server answers")
+    /// A same-origin POST to the fixtures API with the right token, as the Playwright suite sends.
+    fn fixtures_request(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).header(header::ORIGIN, &self.address).bearer_auth(FIXTURES_TOKEN)
     }
+
+    async fn post_fixture(&self, body: &Value) -> reqwest::Response {
+        self.fixtures_request("/test-fixtures/accounts").json(body).send().await.expect("the server answers")
+    }
+
+    async fn count_all(&self, tables: &[&str]) -> Vec<(String, i64)> {
+        let mut counts = Vec::new();
+        for table in tables {
+            counts.push((table.to_string(), self.count(&format!("SELECT count(*) FROM {table}")).await));
+        }
+        counts
+    }
+}
+
+/// Every table a fixtures request may write to.
+const TABLES: [&str; 10] = [
+    "accounts",
+    "addresses",
+    "sessions",
+    "stores",
+    "products",
+    "orders",
+    "order_items",
+    "refunds",
+    "conversations",
+    "messages",
+];
+
+fn nothing_in(tables: &[&str]) -> Vec<(String, i64)> {
+    tables.iter().map(|table| (table.to_string(), 0)).collect()
 }
 
 async fn created(response: reqwest::Response) -> Value {
@@ -164,8 +193,7 @@ async fn an_empty_body_is_an_account_with_defaults() {
     let app = spawn_with_fixtures().await;
 
     // Act
-    let response =
-        app.client.post(app.url("/test-fixtures/accounts")).header(header::ORIGIN, &app.address).send().await.unwrap();
+    let response = app.fixtures_request("/test-fixtures/accounts").send().await.unwrap();
 
     // Assert
     let account = created(response).await;
@@ -194,9 +222,7 @@ async fn bad_input_is_a_400_that_says_what_is_wrong_and_creates_nothing() {
     for (body, expected) in cases.iter().copied().chain([(too_many_orders.as_str(), "at most 50 orders, not 51")]) {
         // Act
         let response = app
-            .client
-            .post(app.url("/test-fixtures/accounts"))
-            .header(header::ORIGIN, &app.address)
+            .fixtures_request("/test-fixtures/accounts")
             .header(header::CONTENT_TYPE, "application/json")
             .body(body.to_owned())
             .send()
@@ -212,21 +238,6 @@ async fn bad_input_is_a_400_that_says_what_is_wrong_and_creates_nothing() {
     for table in ["accounts", "stores", "orders", "messages"] {
         assert_eq!(app.count(&format!("SELECT count(*) FROM {table}")).await, 0, "{table}");
     }
-}
-
-#[tokio::test]
-async fn without_the_flag_there_is_no_fixtures_api() {
-    // Arrange
-    let app = TestApp::spawn().await;
-
-    // Act
-    let response = app.post_fixture(&json!({ "orders": ["paid"] })).await;
-
-    // Assert
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let answer: Value = response.json().await.unwrap();
-    assert!(answer["error"].as_str().unwrap().contains("APP_TEST_FIXTURES=1"), "{answer}");
-    assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0);
 }
 
 #[tokio::test]
@@ -305,4 +316,257 @@ async fn an_account_can_buy_from_another_fixture_accounts_store() {
     .unwrap();
     assert_eq!(seller_wrote, 2);
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_request_without_the_token_is_a_401_that_creates_nothing() {
+    // Arrange
+    let app = spawn_with_fixtures().await;
+    let everything = json!({ "orders": ["paid"], "messages": 2, "pending_refund": true, "store": true });
+
+    // Act: a well-formed request, and a malformed one (refused before its body is read)
+    let without = |body: String| {
+        app.client
+            .post(app.url("/test-fixtures/accounts"))
+            .header(header::ORIGIN, &app.address)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+    };
+    let responses = [without(everything.to_string()).await.unwrap(), without("{".to_owned()).await.unwrap()];
+
+    // Assert
+    for response in responses {
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        let answer: Value = response.json().await.unwrap();
+        let error = answer["error"].as_str().unwrap_or_else(|| panic!("no error message: {answer}"));
+        assert!(error.contains("Authorization: Bearer"), "{error}");
+    }
+    assert_eq!(app.count_all(&TABLES).await, nothing_in(&TABLES));
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_a_401_that_creates_nothing() {
+    // Arrange
+    let app = spawn_with_fixtures().await;
+    let shorter = &FIXTURES_TOKEN[..FIXTURES_TOKEN.len() - 1];
+    let longer = format!("{FIXTURES_TOKEN}0");
+    let other_last = format!("{shorter}X");
+    let bearer = |token: &str| format!("Bearer {token}");
+    let wrong: Vec<String> = vec![
+        bearer("another-token-of-the-same-length-0123456789"),
+        bearer(shorter),
+        bearer(&longer),
+        bearer(&other_last),
+        bearer(""),
+        "Bearer".to_owned(),
+        FIXTURES_TOKEN.to_owned(),
+        format!("Basic {FIXTURES_TOKEN}"),
+        format!("Token {FIXTURES_TOKEN}"),
+    ];
+
+    for authorization in &wrong {
+        // Act
+        let response = app
+            .client
+            .post(app.url("/test-fixtures/accounts"))
+            .header(header::ORIGIN, &app.address)
+            .header(header::AUTHORIZATION, authorization)
+            .json(&json!({ "store": true }))
+            .send()
+            .await
+            .unwrap();
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{authorization}");
+        let answer: Value = response.json().await.unwrap();
+        assert!(answer["error"].is_string(), "{answer}");
+    }
+    assert_eq!(app.count_all(&TABLES).await, nothing_in(&TABLES));
+    // The same request with the token itself, the scheme in any case, is served.
+    let response = app
+        .client
+        .post(app.url("/test-fixtures/accounts"))
+        .header(header::ORIGIN, &app.address)
+        .header(header::AUTHORIZATION, format!("bearer {FIXTURES_TOKEN}"))
+        .json(&json!({ "store": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_token_guards_every_path_and_the_origin_check_stays() {
+    // Arrange
+    let app = spawn_with_fixtures().await;
+
+    // Act
+    let unknown_without_token =
+        app.client.post(app.url("/test-fixtures/other")).header(header::ORIGIN, &app.address).send().await.unwrap();
+    let unknown_with_token = app.fixtures_request("/test-fixtures/other").send().await.unwrap();
+    let cross_site = app
+        .client
+        .post(app.url("/test-fixtures/accounts"))
+        .header(header::ORIGIN, "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .bearer_auth(FIXTURES_TOKEN)
+        .send()
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(unknown_without_token.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown_with_token.status(), StatusCode::NOT_FOUND);
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0);
+}
+
+/// A seller who signed up for real: not made by the fixtures API.
+async fn real_store(app: &TestApp) -> (Uuid, Uuid) {
+    let owner: Uuid = sqlx::query_scalar(
+        "INSERT INTO accounts (email, password_hash, name, country)
+         VALUES ('real.seller@shop.example', '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA', 'Real Seller', 'FI')
+         RETURNING id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let store: Uuid =
+        sqlx::query_scalar("INSERT INTO stores (owner_id, name) VALUES ($1, 'Real Seller Oy') RETURNING id")
+            .bind(owner)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    sqlx::query(
+        "INSERT INTO products (store_id, title, price_minor, currency) VALUES ($1, 'Real product', 1000, 'EUR')",
+    )
+    .bind(store)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    (owner, store)
+}
+
+#[tokio::test]
+async fn buy_from_store_refuses_a_store_the_api_did_not_create_and_creates_nothing() {
+    // Arrange
+    let app = spawn_with_fixtures().await;
+    let (owner, store) = real_store(&app).await;
+    let before = app.count_all(&TABLES).await;
+
+    // Act
+    let response = app
+        .post_fixture(
+            &json!({ "orders": ["paid", "completed"], "messages": 4, "pending_refund": true, "buy_from_store": store }),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let answer: Value = response.json().await.unwrap();
+    let error = answer["error"].as_str().unwrap();
+    assert!(error.contains("buy_from_store") && error.contains("not an open store"), "{error}");
+    assert_eq!(app.count_all(&TABLES).await, before, "nothing created");
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, 1, "only the real seller");
+    let untouched: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM orders WHERE store_id = $1) + (SELECT count(*) FROM conversations WHERE store_id = $1)
+              + (SELECT count(*) FROM sessions WHERE account_id = $2)",
+    )
+    .bind(store)
+    .bind(owner)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(untouched, 0);
+}
+
+#[tokio::test]
+async fn the_shared_fixture_accounts_are_never_someone_elses() {
+    // Arrange: someone signed up with the shared supplier's address before the API first ran
+    let app = spawn_with_fixtures().await;
+    sqlx::query(
+        "INSERT INTO accounts (email, password_hash, name, country)
+         VALUES ('fixture-supplies-owner@example.test', '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA',
+                 'Not A Fixture', 'GB')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    // Act
+    let response = app.post_fixture(&json!({ "orders": ["paid"] })).await;
+
+    // Assert: refused, and that account got no store, no product, no sale
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({ "error": "internal error" }));
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, 1);
+    for table in ["stores", "products", "orders"] {
+        assert_eq!(app.count(&format!("SELECT count(*) FROM {table}")).await, 0, "{table}");
+    }
+}
+
+#[tokio::test]
+async fn an_internal_error_is_a_500_without_sql_or_database_text() {
+    // Arrange: the database refuses every new address, as a broken database would
+    let app = spawn_with_fixtures().await;
+    sqlx::query("ALTER TABLE addresses ADD CONSTRAINT fixtures_test_refuses_addresses CHECK (false) NOT VALID")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    // Act
+    let response = app.post_fixture(&json!({ "orders": ["paid"], "store": true })).await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = response.text().await.unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), json!({ "error": "internal error" }), "{body}");
+    for leak in ["addresses", "constraint", "violates", "relation", "database", "INSERT", "SQL", "23514"] {
+        assert!(!body.to_lowercase().contains(&leak.to_lowercase()), "{leak} in {body}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0, "rolled back");
+}
+
+#[tokio::test]
+async fn the_binary_built_with_the_feature_refuses_to_start_without_the_switch_and_a_long_token() {
+    let token = ("APP_TEST_FIXTURES_TOKEN", FIXTURES_TOKEN);
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[token], "starts only with APP_TEST_FIXTURES=1"),
+        (&[("APP_TEST_FIXTURES", "0"), token], "starts only with APP_TEST_FIXTURES=1"),
+        (&[("APP_TEST_FIXTURES", "1")], "APP_TEST_FIXTURES_TOKEN is not set"),
+        (&[("APP_TEST_FIXTURES", "1"), ("APP_TEST_FIXTURES_TOKEN", &FIXTURES_TOKEN[..31])], "at least 32"),
+        (&[("APP_TEST_FIXTURES", "yes"), token], "APP_TEST_FIXTURES=yes is not a flag"),
+    ];
+    for (envs, expected) in cases {
+        // Act
+        let (_, database_url) = fresh_database().await;
+        let (status, stderr) = ServerProcess::run_to_exit(&database_url, envs).await;
+
+        // Assert
+        assert!(!status.success(), "{envs:?}");
+        assert!(stderr.contains(expected), "{envs:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn the_binary_built_with_the_feature_serves_fixtures_to_the_token_only() {
+    // Arrange
+    let (pool, database_url) = fresh_database().await;
+    let server =
+        ServerProcess::start(&database_url, &[("APP_TEST_FIXTURES", "1"), ("APP_TEST_FIXTURES_TOKEN", FIXTURES_TOKEN)])
+            .await;
+    let client = reqwest::Client::new();
+    let post = || client.post(server.url("/test-fixtures/accounts")).header(header::ORIGIN, &server.address);
+
+    // Act
+    let without = post().send().await.unwrap();
+    let with = post().bearer_auth(FIXTURES_TOKEN).send().await.unwrap();
+
+    // Assert
+    assert_eq!(without.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(with.status(), StatusCode::CREATED);
+    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts").fetch_one(&pool).await.unwrap();
+    assert_eq!(accounts, 1);
 }

@@ -6,6 +6,11 @@ use sqlx::{Connection, Executor, PgConnection};
 /// The `APP_SECRET` of every test server.
 pub const TEST_SECRET: &[u8] = b"integration-test-secret-integration-test-secret";
 
+/// The fixtures API's bearer token (`APP_TEST_FIXTURES_TOKEN`) of every test server built with
+/// the `test-fixtures` feature.
+#[cfg(feature = "test-fixtures")]
+pub const FIXTURES_TOKEN: &str = "integration-test-fixtures-token-0123456789";
+
 pub struct TestApp {
     pub address: String,
     pub pool: sqlx::PgPool,
@@ -18,22 +23,11 @@ impl TestApp {
     }
 
     /// Like `spawn`, with `configure` changing the configuration first (e.g.
-    /// `|config| config.test_fixtures = true`).
+    /// `|config| config.demo_data = true`). Built with the `test-fixtures` feature, every test
+    /// server has the fixtures API, with [`FIXTURES_TOKEN`].
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let database_url = fresh_database().await;
-        let mut leptos = leptos::config::get_configuration(None).expect("leptos defaults").leptos_options;
-        leptos.site_addr = "127.0.0.1:0".parse().unwrap();
-        let mut config = Config {
-            database_url: database_url.clone(),
-            migration_url: None,
-            public_origin: None,
-            secret: TEST_SECRET.to_vec(),
-            previous_secrets: Vec::new(),
-            leptos,
-            demo_data: false,
-            test_fixtures: false,
-            trusted_proxies: Vec::new(),
-        };
+        let mut config = test_config(&database_url);
         configure(&mut config);
         let app = Application::build(config).await.expect("the app starts");
         let address = format!("http://{}", app.local_addr());
@@ -54,6 +48,24 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+}
+
+/// The configuration of a test server on `database_url`, listening on a free port.
+pub fn test_config(database_url: &str) -> Config {
+    let mut leptos = leptos::config::get_configuration(None).expect("leptos defaults").leptos_options;
+    leptos.site_addr = "127.0.0.1:0".parse().unwrap();
+    Config {
+        database_url: database_url.to_owned(),
+        migration_url: None,
+        public_origin: None,
+        secret: TEST_SECRET.to_vec(),
+        previous_secrets: Vec::new(),
+        leptos,
+        demo_data: false,
+        trusted_proxies: Vec::new(),
+        #[cfg(feature = "test-fixtures")]
+        fixtures_token: server::fixtures::Token::new(FIXTURES_TOKEN).expect("a valid token"),
     }
 }
 
@@ -118,8 +130,9 @@ impl TestApp {
     }
 }
 
-/// The real server binary in a process of its own (its memory measurable alone), on a free
-/// port, with `env` added to what it needs.
+/// The real server binary (`CARGO_BIN_EXE_server`, built with this test run's features) in a
+/// process of its own (its memory measurable alone), on a free port, with `env` added to what it
+/// needs; killed when dropped.
 pub struct ServerProcess {
     child: std::process::Child,
     pub address: String,
@@ -128,16 +141,30 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    pub async fn start(database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
-        use std::io::{BufRead, BufReader};
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+    /// What every start sets, with none of the switches of the environment the tests run in,
+    /// then `env`.
+    fn command(database_url: &str, env: &[(&str, &str)]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+        command
             .env("DATABASE_URL", database_url)
             .env("APP_SECRET", String::from_utf8_lossy(TEST_SECRET).as_ref())
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "warn")
             .env_remove("APP_DEMO_DATA")
             .env_remove("APP_TEST_FIXTURES")
+            .env_remove("APP_TEST_FIXTURES_TOKEN")
             .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    /// Starts the binary and waits until it listens. Built with the `test-fixtures` feature, it
+    /// gets the switch and the token it needs to start (which `env` may override).
+    pub async fn start(database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
+        use std::io::{BufRead, BufReader};
+        #[cfg(feature = "test-fixtures")]
+        let env = &[&[("APP_TEST_FIXTURES", "1"), ("APP_TEST_FIXTURES_TOKEN", FIXTURES_TOKEN)][..], env].concat();
+        let mut child = Self::command(database_url, env)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
             .spawn()
@@ -159,6 +186,41 @@ impl ServerProcess {
             .unwrap()
             .expect("the server listens");
         ServerProcess { child, address, output }
+    }
+
+    /// Runs the binary with exactly `env` added and expects it to exit by itself within 30 s
+    /// (it is killed and the test fails otherwise): its exit status and what it wrote on stderr.
+    #[cfg(feature = "test-fixtures")]
+    pub async fn run_to_exit(database_url: &str, env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+        use std::io::Read;
+        let mut child = Self::command(database_url, env)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the server binary starts");
+        tokio::task::spawn_blocking(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            let status = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break status;
+                }
+                if std::time::Instant::now() > deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("the server did not exit within 30 s: it started");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            };
+            let mut stderr = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+            (status, stderr)
+        })
+        .await
+        .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
     }
 
     /// The resident memory of the process, in bytes.

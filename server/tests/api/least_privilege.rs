@@ -1,7 +1,7 @@
 //! The server runs as a role that may only read and write rows: the schema belongs to another
 //! role, which only the migrations use (`DATABASE_MIGRATION_URL`).
 
-use crate::helpers::{TestApp, TEST_SECRET};
+use crate::helpers::{test_config, TestApp};
 use reqwest::StatusCode;
 use server::{config::Config, startup::Application};
 use sqlx::{Connection, Executor, PgConnection};
@@ -32,19 +32,8 @@ async fn the_server_works_as_a_role_without_ddl_and_that_role_can_do_nothing_els
         admin.execute(statement.as_str()).await.unwrap();
     }
     let app_url = url_as(&admin_url, &app_role, &password, &database);
-    let mut leptos = leptos::config::get_configuration(None).unwrap().leptos_options;
-    leptos.site_addr = "127.0.0.1:0".parse().unwrap();
-    let config = Config {
-        database_url: app_url.clone(),
-        migration_url: Some(url_as(&admin_url, &owner, &password, &database)),
-        leptos,
-        public_origin: None,
-        secret: TEST_SECRET.to_vec(),
-        previous_secrets: Vec::new(),
-        demo_data: false,
-        test_fixtures: false,
-        trusted_proxies: Vec::new(),
-    };
+    let config =
+        Config { migration_url: Some(url_as(&admin_url, &owner, &password, &database)), ..test_config(&app_url) };
 
     // Act: the server starts (migrating as the owner) and a person signs up and leaves
     let server = Application::build(config).await.expect("the server starts with the least-privileged role");

@@ -6,11 +6,16 @@ mod auth;
 mod deactivate_http;
 mod deletion;
 mod eraser;
+// The fixtures API exists only in a server built with the `test-fixtures` feature:
+// `cargo test -p server --features test-fixtures` (as `cargo xtask test` runs it).
+#[cfg(feature = "test-fixtures")]
 mod fixtures;
 mod helpers;
 mod home;
 mod housekeeping;
 mod least_privilege;
+#[cfg(not(feature = "test-fixtures"))]
+mod no_fixtures;
 mod on_disk;
 mod races;
 mod restarts;
