@@ -4,7 +4,7 @@
 use crate::deletion::{
     count, counterparty_holdings, delete_account, fresh_database, seed, traces_of, Counterparty, Person, Shape,
 };
-use crate::helpers::TEST_SECRET;
+use crate::helpers::ServerProcess;
 use app::{auth::store::lock_address, deactivation::store::DeactivateError};
 use rand::Rng;
 use server::eraser::{erase_one_batch, rest_after, spawn, Settings, Step, QUIET_FOR};
@@ -13,8 +13,6 @@ use sqlx::{
     PgPool,
 };
 use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
     str::FromStr,
     time::{Duration, Instant},
 };
@@ -221,8 +219,15 @@ async fn killed_connections_and_killed_servers_never_leave_half_an_account() {
         let snapshot = Live::take(&pool, &person).await;
         delete_account(&pool, &person).await.unwrap();
 
-        let mut server = Server::start(&url, batch_size).await;
-        tokio::time::sleep(Duration::from_millis(rng.gen_range(0..150))).await;
+        let mut server = ServerProcess::start(&url, &[("APP_ERASER_BATCH_SIZE", &batch_size.to_string())]).await;
+        // Killed once the erasure is under way (a fixed delay missed it on a loaded machine:
+        // the server's start takes longer, or the first batch does several steps), at a random
+        // moment of the next batches.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !queued_with_progress(&pool, &person).await && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(0..20))).await;
         server.kill();
         let progress: Option<(String, i64)> =
             sqlx::query_as("SELECT step, rows_erased FROM erasure_queue WHERE account_id = $1")
@@ -235,7 +240,7 @@ async fn killed_connections_and_killed_servers_never_leave_half_an_account() {
         }
         check_consistent(&pool, &person, &snapshot).await;
 
-        let mut server = Server::start(&url, batch_size).await;
+        let mut server = ServerProcess::start(&url, &[("APP_ERASER_BATCH_SIZE", &batch_size.to_string())]).await;
         wait_for_empty_queue(&pool, Duration::from_secs(20)).await;
         server.kill();
         check_erased(&pool, &person, &counterparty, &holdings).await;
@@ -550,58 +555,6 @@ async fn wait_for_empty_queue(pool: &PgPool, limit: Duration) {
         }
         assert!(Instant::now() < deadline, "the erasure did not finish within {limit:?}");
         tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// The real server binary, running its eraser.
-struct Server {
-    child: Child,
-}
-
-impl Server {
-    /// Starts the server and waits until it listens (its eraser starts with it).
-    async fn start(database_url: &str, batch_size: i64) -> Server {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
-        command
-            .env("DATABASE_URL", database_url)
-            .env("APP_SECRET", String::from_utf8_lossy(TEST_SECRET).as_ref())
-            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            .env("APP_ERASER_BATCH_SIZE", batch_size.to_string())
-            .env("RUST_LOG", "warn")
-            .env_remove("APP_DEMO_DATA")
-            .env_remove("APP_TEST_FIXTURES")
-            .env_remove("APP_ERASER");
-        // A binary built with the fixtures API does not start without its switch and token.
-        #[cfg(feature = "test-fixtures")]
-        command.env("APP_TEST_FIXTURES", "1").env("APP_TEST_FIXTURES_TOKEN", crate::helpers::FIXTURES_TOKEN);
-        let mut child =
-            command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("the server binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let (listening, ready) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("is listening on") {
-                    let _ = listening.send(());
-                }
-            }
-        });
-        tokio::task::spawn_blocking(move || ready.recv_timeout(Duration::from_secs(30)))
-            .await
-            .unwrap()
-            .expect("the server listens");
-        Server { child }
-    }
-
-    /// SIGKILL: no shutdown, no cleanup.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 
@@ -984,4 +937,93 @@ async fn metrics_report_the_queue_its_failing_accounts_and_the_oldest_wait() {
     assert_eq!(empty, (0.0, 0.0, 0.0));
     assert_eq!((queued, failing), (1.0, 1.0));
     assert!((7200.0..7260.0).contains(&oldest), "{oldest}");
+}
+
+/// 20 rounds: the server process is killed (SIGKILL) while its deletion call is inside its
+/// transaction, or at a random moment around it; the account is then either untouched (and
+/// deletes on a retry through a new server) or deleted, and the erasure completes after the
+/// restart.
+#[tokio::test]
+async fn a_server_killed_during_the_deletion_call_leaves_the_account_whole_or_deleted() {
+    let (pool, url) = fresh_database().await;
+    let mut rng = rand::thread_rng();
+    let (mut untouched, mut deleted) = (0, 0);
+    for round in 0..20 {
+        // Arrange
+        let (person, counterparty) = seed(&pool, None, Shape { messages: 30, history: 5, store: round % 2 == 0 }).await;
+        let holdings = counterparty_holdings(&pool, &counterparty).await;
+        let snapshot = Live::take(&pool, &person).await;
+        let mut server = ServerProcess::start(&url, &[]).await;
+        let cookie = format!("session={}", person.session.as_str());
+        let form = [
+            ("locale", "en"),
+            ("email", person.email.as_str()),
+            ("phrase", "deactivate my account"),
+            ("reason", "cheated"),
+        ];
+        // Even rounds: held inside its transaction (its last statement needs a lock the test
+        // holds) and killed there; odd rounds: killed at a random moment.
+        let mut holder = pool.begin().await.unwrap();
+        if round % 2 == 0 {
+            sqlx::query("LOCK TABLE erasure_queue IN SHARE MODE").execute(&mut *holder).await.unwrap();
+        }
+        let call = reqwest::Client::new()
+            .post(format!("{}/api/deactivate_account", server.address))
+            .header(reqwest::header::ORIGIN, &server.address)
+            .header(reqwest::header::COOKIE, &cookie)
+            .form(&form)
+            .send();
+        let call = tokio::spawn(call);
+
+        // Act
+        if round % 2 == 0 {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let inside: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+                                     AND wait_event_type = 'Lock' AND backend_xid IS NOT NULL
+                                     AND query ~ 'INSERT INTO erasure_queue')",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                if inside {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "round {round}: the deletion never waited inside its transaction");
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        } else {
+            tokio::time::sleep(Duration::from_millis(rng.gen_range(0..30))).await;
+        }
+        server.kill();
+        holder.commit().await.unwrap();
+        let _ = call.await.unwrap();
+        // The killed server's backend notices its client is gone and rolls back.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let lingering = "SELECT count(*) FROM pg_stat_activity
+                          WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()";
+        while sqlx::query_scalar::<_, i64>(lingering).fetch_one(&pool).await.unwrap() > 0 {
+            assert!(Instant::now() < deadline, "round {round}: the killed server's transaction lingers");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+
+        // Assert: whole or deleted, never half
+        check_consistent(&pool, &person, &snapshot).await;
+        let was_deleted = count(&pool, "SELECT count(*) FROM tombstones WHERE account_id = $1", person.id).await == 1;
+        if round % 2 == 0 {
+            assert!(!was_deleted, "round {round}: the deletion killed inside its transaction committed");
+        }
+        if was_deleted {
+            deleted += 1;
+        } else {
+            untouched += 1;
+            delete_account(&pool, &person).await.expect("the retry deletes");
+        }
+        let _server = ServerProcess::start(&url, &[]).await;
+        wait_for_empty_queue(&pool, Duration::from_secs(20)).await;
+        check_erased(&pool, &person, &counterparty, &holdings).await;
+    }
+    eprintln!("20 server kills during the deletion call: {untouched} left the account untouched, {deleted} after it committed");
+    assert!(untouched >= 10, "every kill inside the transaction left the account untouched");
 }

@@ -153,6 +153,7 @@ impl ServerProcess {
             .env_remove("APP_DEMO_DATA")
             .env_remove("APP_TEST_FIXTURES")
             .env_remove("APP_TEST_FIXTURES_TOKEN")
+            .env_remove("APP_ERASER")
             .envs(env.iter().copied())
             .stdin(std::process::Stdio::null());
         command
@@ -231,10 +232,17 @@ impl ServerProcess {
     }
 }
 
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
+impl ServerProcess {
+    /// SIGKILL: no shutdown, no cleanup.
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
