@@ -68,6 +68,31 @@ impl TestServer {
     pub fn drop_database(&self, name: &str) -> Result<()> {
         psql(&self.psql, &self.admin_url, &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).map(drop)
     }
+
+    /// Creates database `name` owned by a role of its own (`<name>_owner`, which the
+    /// migrations run as) and a role `<name>_app` that may only connect (the server grants it
+    /// row access after migrating: docs/operations.md, least privilege). Returns the URLs of
+    /// both roles: (server, migrations).
+    pub fn create_least_privilege_database(&self, name: &str) -> Result<(String, String)> {
+        let password = random_hex(16)?;
+        for statement in [
+            format!("CREATE ROLE \"{name}_owner\" LOGIN PASSWORD '{password}'"),
+            format!("CREATE ROLE \"{name}_app\" LOGIN PASSWORD '{password}'"),
+            format!("CREATE DATABASE \"{name}\" OWNER \"{name}_owner\""),
+            format!("REVOKE ALL ON DATABASE \"{name}\" FROM PUBLIC"),
+            format!("GRANT CONNECT ON DATABASE \"{name}\" TO \"{name}_app\""),
+        ] {
+            psql(&self.psql, &self.admin_url, &statement)?;
+        }
+        let url = with_database(&self.admin_url, name)?;
+        Ok((with_user(&url, &format!("{name}_app"), &password)?, with_user(&url, &format!("{name}_owner"), &password)?))
+    }
+
+    /// Drops what [`TestServer::create_least_privilege_database`] made.
+    pub fn drop_least_privilege_database(&self, name: &str) -> Result<()> {
+        self.drop_database(name)?;
+        psql(&self.psql, &self.admin_url, &format!("DROP ROLE IF EXISTS \"{name}_app\", \"{name}_owner\"")).map(drop)
+    }
 }
 
 fn database_url_from_env() -> Option<String> {
@@ -113,6 +138,14 @@ fn with_database(url: &str, name: &str) -> Result<String> {
     let authority = location.split('/').next().unwrap_or_default();
     let query = query.map(|q| format!("?{q}")).unwrap_or_default();
     Ok(format!("{scheme}://{authority}/{name}{query}"))
+}
+
+/// `url` with its user and password replaced: `postgres://u:p@host/db` -> `postgres://user:password@host/db`.
+fn with_user(url: &str, user: &str, password: &str) -> Result<String> {
+    let (scheme, rest) =
+        url.split_once("://").ok_or_else(|| anyhow!("not a URL: postgres://user:password@host/database"))?;
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    Ok(format!("{scheme}://{user}:{password}@{host}"))
 }
 
 /// psql for a server we did not start: next to the server binaries, on PATH, or installed.
@@ -620,6 +653,16 @@ mod tests {
         );
         assert_eq!(with_database("postgres://u@h:1", "x").unwrap(), "postgres://u@h:1/x");
         assert!(with_database("not a url", "x").is_err());
+    }
+
+    #[test]
+    fn with_user_replaces_only_the_credentials() {
+        assert_eq!(
+            with_user("postgres://postgres:secret@127.0.0.1:5432/e2e?x=1", "e2e_app", "pw").unwrap(),
+            "postgres://e2e_app:pw@127.0.0.1:5432/e2e?x=1"
+        );
+        assert_eq!(with_user("postgres://h:1/db", "u", "p").unwrap(), "postgres://u:p@h:1/db");
+        assert!(with_user("not a url", "u", "p").is_err());
     }
 
     /// A real cluster, end to end, where PostgreSQL is installed (skipped elsewhere, failed in

@@ -238,13 +238,16 @@ fn server_log(ws: &Workspace, relative: &str) -> Result<(fs::File, PathBuf)> {
 /// database.
 fn playwright(ws: &Workspace, database: &TestServer, server: &Path) -> Result<Counts> {
     let name = format!("e2e_{}", random_hex(6)?);
-    let url = database.create_database(&name)?;
-    let counts = playwright_against_server(ws, &url, server);
-    database.drop_database(&name)?;
+    // The server runs as a role that may only read and write rows, as in production.
+    let urls = database.create_least_privilege_database(&name)?;
+    let counts = playwright_against_server(ws, &urls, server);
+    database.drop_least_privilege_database(&name)?;
     counts
 }
 
-fn playwright_against_server(ws: &Workspace, database_url: &str, binary: &Path) -> Result<Counts> {
+/// `database`: the URLs of the server's role and of the schema's owner.
+fn playwright_against_server(ws: &Workspace, database: &(String, String), binary: &Path) -> Result<Counts> {
+    let (database_url, migration_url) = database;
     let addr = SocketAddr::from(([127, 0, 0, 1], net::free_port()?));
     let (log, log_path) = server_log(ws, SERVER_LOG)?;
     // A new token for each run; Playwright sends it to the fixtures API (end2end/tests/support/accounts.ts).
@@ -255,6 +258,7 @@ fn playwright_against_server(ws: &Workspace, database_url: &str, binary: &Path) 
     cmd.env("APP_TEST_FIXTURES", "1")
         .env("APP_TEST_FIXTURES_TOKEN", &token)
         .env("APP_ERASER", "0")
+        .env("DATABASE_MIGRATION_URL", migration_url)
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);
