@@ -31,6 +31,9 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     /// The server is saturated (password hashing): try again after this many seconds.
     Busy { retry_after_secs: u64 },
+    /// The request could not be read as the server function's form (a body that is not UTF-8
+    /// or not a form, a field missing or not of its type): the app's own pages never send one.
+    Malformed,
 }
 
 impl AppError {
@@ -49,6 +52,7 @@ impl AppError {
                 fill(t.error_rate_limited.select(minutes), &[("minutes", &minutes)])
             }
             AppError::Busy { .. } => t.error_busy.to_owned(),
+            AppError::Malformed => t.error_malformed.to_owned(),
         }
     }
 
@@ -65,6 +69,15 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // On the server these come from reading the request into the function's arguments:
+        // the client's fault, a 400 (Leptos would answer 500), and nothing to log as an error.
+        #[cfg(feature = "ssr")]
+        if let ServerFnErrorErr::Deserialization(_) | ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) =
+            &value
+        {
+            tracing::debug!(error = %value, "refused a request that is not the server function's form");
+            return crate::server_context::with_status(AppError::Malformed);
+        }
         match value {
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => AppError::Unreachable,
             other => {

@@ -90,6 +90,7 @@ pub fn with_status(error: AppError) -> AppError {
         AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         AppError::Unreachable => StatusCode::BAD_GATEWAY,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Malformed => StatusCode::BAD_REQUEST,
         AppError::SignInFailed | AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
         AppError::PasswordTooOld => StatusCode::FORBIDDEN,
         AppError::AlreadyDeleted => StatusCode::CONFLICT,
