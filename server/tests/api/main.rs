@@ -7,6 +7,7 @@ mod deactivate_http;
 mod deletion;
 mod eraser;
 mod fixtures;
+mod fuzz;
 mod helpers;
 mod home;
 mod races;
