@@ -10,6 +10,7 @@ mod eraser;
 // `cargo test -p server --features test-fixtures` (as `cargo xtask test` runs it).
 #[cfg(feature = "test-fixtures")]
 mod fixtures;
+mod fuzz;
 mod helpers;
 mod home;
 mod housekeeping;
