@@ -106,15 +106,19 @@ fn check(cmd: &mut Command, ws: &Workspace) -> Result<Counts> {
 /// `fixtures::...`). The rest would only run a second time against the same code.
 fn rust_tests(ws: &Workspace, database: &TestServer) -> Result<(Counts, Vec<String>)> {
     let (mut counts, mut skips) = (Counts::default(), Vec::new());
-    let runs: [(&[&str], &[&str]); 3] = [
-        (&["-p", "app", "--features", "ssr"], &[]),
-        (&["-p", "server", "-p", "xtask"], &[]),
-        (&["-p", "server", "--features", "test-fixtures", "--lib", "--test", "api"], &["fixtures::"]),
+    let with_fixtures = format!("--target-dir={}", with_fixtures_target(ws).display());
+    let runs: [(Vec<&str>, &[&str]); 3] = [
+        (vec!["-p", "app", "--features", "ssr"], &[]),
+        (vec!["-p", "server", "-p", "xtask"], &[]),
+        (
+            vec!["-p", "server", "--features", "test-fixtures", "--lib", "--test", "api", &with_fixtures],
+            &["fixtures::"],
+        ),
     ];
     for (packages, filter) in runs {
         let mut cmd = cargo();
         cmd.arg("test")
-            .args(packages)
+            .args(&packages)
             .arg("--no-fail-fast")
             .arg("--")
             .args(filter)
@@ -134,13 +138,14 @@ fn rust_tests(ws: &Workspace, database: &TestServer) -> Result<(Counts, Vec<Stri
 fn build_fixtures_server(ws: &Workspace) -> Result<Option<PathBuf>> {
     let mut cmd = cargo();
     cmd.args(["build", "--release", "--package=server", "--bin=server", "--no-default-features"])
-        .args(["--features", "test-fixtures"])
+        .args(["--features", "test-fixtures", "--target-dir"])
+        .arg(with_fixtures_target(ws))
         .current_dir(&ws.root);
     announce(&process::display(&cmd));
     if !process::succeeds(&mut cmd)? {
         return Ok(None);
     }
-    let built = &ws.leptos.server_binary;
+    let built = &with_fixtures_target(ws).join("release/server");
     let kept = ws.target_dir.join(FIXTURES_SERVER);
     if !contains(built, FIXTURES_MARKER)? {
         eprintln!(
@@ -161,6 +166,13 @@ fn build_fixtures_server(ws: &Workspace) -> Result<Option<PathBuf>> {
         })?;
     println!("kept the server with the fixtures API as {}", kept.display());
     Ok(Some(kept))
+}
+
+/// Where the builds with the `test-fixtures` feature go: a target directory of their own, since
+/// cargo does not copy a binary it finds up to date back to target/{debug,release}/server, so
+/// builds with and without the feature in one directory leave whichever came last there.
+fn with_fixtures_target(ws: &Workspace) -> PathBuf {
+    ws.target_dir.join("with-fixtures")
 }
 
 /// Whether the file at `path` holds `needle` anywhere.

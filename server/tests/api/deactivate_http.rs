@@ -423,8 +423,14 @@ async fn twenty_simultaneous_requests_with_one_session_delete_once() {
     assert_eq!(s.app.count("SELECT count(*) FROM blocked_email_digests").await, 1);
     // The queue row: still there, or the test server's eraser already finished with it (it
     // removes the row with the account row, in one transaction).
-    let queued = count_for(&s.app, "SELECT count(*) FROM erasure_queue WHERE account_id = $1", id).await;
-    let account_rows = count_for(&s.app, "SELECT count(*) FROM accounts WHERE id = $1", id).await;
+    // (one statement, one snapshot: the eraser may finish between two)
+    let (queued, account_rows): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM erasure_queue WHERE account_id = $1), (SELECT count(*) FROM accounts WHERE id = $1)",
+    )
+    .bind(id)
+    .fetch_one(&s.app.pool)
+    .await
+    .unwrap();
     assert!(matches!((queued, account_rows), (1, 1) | (0, 0)), "queue {queued}, account rows {account_rows}");
     assert_eq!(s.app.count("SELECT count(*) FROM erasure_queue").await, queued);
 }
