@@ -146,6 +146,18 @@ pub fn use_messages() -> Signal<&'static Messages> {
     Signal::derive(move || locale.get().messages())
 }
 
+/// A page's `<Title>` text: the message `select` picks, in the locale layout's language.
+///
+/// Not through [`use_messages`]: leptos_meta reads every registered title when it writes the
+/// `<head>`, and under load the router sometimes rebuilds a page before that, disposing the
+/// first build's signals; reading one of them panicked the worker (`server/tests/api/load.rs`).
+/// The layout's locale outlives the page's builds; `try_get` covers the case where it too is
+/// gone (the text then defaults to English and is replaced by the live build's title).
+pub fn page_title(select: fn(&Messages) -> &'static str) -> impl Fn() -> &'static str + Send + Sync + Clone + 'static {
+    let locale = use_locale();
+    move || select(locale.try_get().unwrap_or_default().messages())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

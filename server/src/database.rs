@@ -1,10 +1,11 @@
 //! The connection pools of the server (and of the benchmark, which measures the same thing).
 
 use sqlx::{
+    migrate::{MigrateError, Migrator},
     postgres::{PgConnectOptions, PgPoolOptions},
     PgPool,
 };
-use std::{str::FromStr, time::Duration};
+use std::{collections::HashMap, str::FromStr, time::Duration};
 
 /// A pool on `database_url`, with JIT compilation off in every session: each statement here is
 /// keyed by one account and takes milliseconds, but PostgreSQL compiles with LLVM any statement
@@ -32,20 +33,68 @@ fn options(database_url: &str) -> sqlx::Result<PgConnectOptions> {
     Ok(PgConnectOptions::from_str(database_url)?.options([("jit", "off")]))
 }
 
+/// The schema's migrations, compiled into the binary.
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+/// Brings the schema up to date, if it is not: as the schema's owner (`owner_url`) when given,
+/// otherwise as the role of `app`, which must then own the schema. Run at every start of the
+/// server, and by `server migrate` (for operators who keep the owner's URL out of the serving
+/// process: docs/operations.md). Returns how many migrations it applied.
+pub async fn migrate(app: &PgPool, owner_url: Option<&str>) -> Result<usize, MigrateError> {
+    let pending = pending_migrations(app).await?;
+    if pending == 0 {
+        return Ok(0);
+    }
+    match owner_url {
+        Some(owner_url) => migrate_as_owner(owner_url, app).await?,
+        None => MIGRATOR.run(app).await?,
+    }
+    Ok(pending)
+}
+
+/// How many of [`MIGRATOR`]'s migrations the database lacks. Reads `_sqlx_migrations` only, which
+/// the least-privileged role may (it may not create it or write it). An applied migration whose
+/// file changed since is an error, as `MIGRATOR.run` would say.
+async fn pending_migrations(pool: &PgPool) -> Result<usize, MigrateError> {
+    let tracked: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(pool).await?;
+    let applied: HashMap<i64, Vec<u8>> = if tracked {
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let mut pending = 0;
+    for migration in MIGRATOR.iter().filter(|migration| migration.migration_type.is_up_migration()) {
+        match applied.get(&migration.version) {
+            None => pending += 1,
+            Some(checksum) if **checksum != *migration.checksum => {
+                return Err(MigrateError::VersionMismatch(migration.version))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(pending)
+}
+
 /// Applies the migrations as the schema's owner (`owner_url`), then grants the role the server
 /// runs as (`app`, the user of `DATABASE_URL`) what it needs and nothing more: reading and
-/// writing rows of the schema's tables and using its sequences. No DDL, no other database:
-/// an injection or a compromised server cannot change or drop the schema. Run at every start,
-/// so a new migration's tables are granted too.
-pub async fn migrate_as_owner(owner_url: &str, app: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+/// writing rows of the schema's tables, using its sequences, and reading which migrations ran.
+/// No DDL, no other database: an injection or a compromised server cannot change or drop the
+/// schema.
+async fn migrate_as_owner(owner_url: &str, app: &PgPool) -> Result<(), MigrateError> {
     let owner = PgPoolOptions::new().max_connections(1).connect_with(options(owner_url)?).await?;
-    sqlx::migrate!("../migrations").run(&owner).await?;
+    MIGRATOR.run(&owner).await?;
     let app_role: String = sqlx::query_scalar("SELECT current_user::text").fetch_one(app).await?;
     let grants = format!(
         "GRANT USAGE ON SCHEMA public TO {role};
          GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
          GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
-         REVOKE ALL ON TABLE _sqlx_migrations FROM {role};",
+         REVOKE ALL ON TABLE _sqlx_migrations FROM {role};
+         GRANT SELECT ON TABLE _sqlx_migrations TO {role};",
         role = quote_identifier(&app_role)
     );
     sqlx::raw_sql(&grants).execute(&owner).await?;

@@ -3,10 +3,10 @@
 //!
 //! - releases the deletion reasons waiting in the inbox into the anonymous statistics, in a
 //!   transaction of their own (see migration 0008 for why);
-//! - purges expired sessions, and rate-limit windows that ended long ago;
-//! - vacuums the tables an erasure deletes from or overwrites, so that the old versions of an
-//!   erased person's rows (dead tuples, still in the table files after a DELETE or UPDATE) are
-//!   gone from disk within a minute or so of the erasure, not whenever autovacuum gets there.
+//! - purges expired sessions, and rate-limit windows that ended long ago.
+//!
+//! It does not vacuum: autovacuum visits the tables an erasure touches at their first dead
+//! tuple (migration 0011), whatever role the server runs as.
 //!
 //! Safe with several server processes: each statement only takes what it deletes, and rows
 //! another process took first are skipped.
@@ -71,26 +71,12 @@ pub async fn purge_old_rate_limits(pool: &PgPool) -> sqlx::Result<u64> {
     Ok(done.rows_affected())
 }
 
-/// The tables whose rows a deletion or an erasure deletes or overwrites.
-const ERASED_TABLES: &str = "accounts, sessions, addresses, stores, products, orders, order_items, \
-     conversations, messages, rate_limits, erasure_queue, deletion_feedback_inbox";
-
-/// VACUUM of [`ERASED_TABLES`]: it takes no lock that blocks reads or writes, skips a table
-/// another vacuum holds, and on tables mostly untouched since the last one reads little more
-/// than their visibility maps. Dead tuples an open transaction may still see stay until the
-/// next round.
-pub async fn vacuum_erased_tables(pool: &PgPool) -> sqlx::Result<()> {
-    // The simple protocol: VACUUM cannot run inside the implicit transaction of a prepared statement.
-    sqlx::raw_sql(&format!("VACUUM (SKIP_LOCKED) {ERASED_TABLES}")).execute(pool).await?;
-    Ok(())
-}
-
 /// One round of every job; a purge goes on while its batches come back full.
 pub async fn run_once(pool: &PgPool) -> sqlx::Result<()> {
     release_feedback(pool).await?;
     while purge_expired_sessions(pool).await? as i64 == BATCH {}
     while purge_old_rate_limits(pool).await? as i64 == BATCH {}
-    vacuum_erased_tables(pool).await
+    Ok(())
 }
 
 /// Runs [`run_once`] every minute until `shutdown` completes.

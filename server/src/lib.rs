@@ -3,6 +3,7 @@
 pub mod config;
 pub mod database;
 pub mod demo;
+pub mod detached;
 pub mod eraser;
 /// The fixtures API for end-to-end suites: only in a server built with the `test-fixtures`
 /// feature, never in the release build.

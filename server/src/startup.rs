@@ -2,7 +2,7 @@
 
 use crate::{
     config::Config,
-    database, demo, health,
+    database, demo, detached, health,
     locale_redirect::redirect_to_locale,
     security::{self, PublicOrigin},
     sessions::resolve_session,
@@ -61,7 +61,10 @@ impl fmt::Display for StartupError {
                 f,
                 "cannot connect to the database ({e}) — check that PostgreSQL is running and DATABASE_URL is right"
             ),
-            StartupError::Migrations(e) => write!(f, "cannot apply the database migrations: {e}"),
+            StartupError::Migrations(e) => write!(
+                f,
+                "cannot apply the database migrations: {e} — if the role of DATABASE_URL does not own the schema, set DATABASE_MIGRATION_URL to the owner's, or run `server migrate` with it first (docs/operations.md)"
+            ),
             StartupError::Listen(addr, e) if e.kind() == io::ErrorKind::AddrInUse => {
                 write!(f, "{addr} is already in use — stop the other process or set LEPTOS_SITE_ADDR=127.0.0.1:<port>")
             }
@@ -73,11 +76,12 @@ impl fmt::Display for StartupError {
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
         let pool = database::connect(&config.database_url).await.map_err(StartupError::Database)?;
-        match &config.migration_url {
-            Some(owner_url) => database::migrate_as_owner(owner_url, &pool).await,
-            None => sqlx::migrate!("../migrations").run(&pool).await,
+        if let Err(error) = database::migrate(&pool, config.migration_url.as_deref()).await {
+            // Now, not whenever the pool is dropped: a failed migration's connection may still
+            // hold the migrations' advisory lock, which would stall every other start.
+            pool.close().await;
+            return Err(StartupError::Migrations(error));
         }
-        .map_err(StartupError::Migrations)?;
         let eraser_pool = database::connect_eraser(&config.database_url).map_err(StartupError::Database)?;
         let digester = EmailDigester::with_previous(&config.secret, &config.previous_secrets);
         if config.demo_data {
@@ -177,7 +181,8 @@ fn router(state: AppState, fixture_routes: Router<AppState>) -> Router {
             move || shell(leptos.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(&state), shell))
-        .layer(middleware::from_fn_with_state(state.server.clone(), resolve_session));
+        .layer(middleware::from_fn_with_state(state.server.clone(), resolve_session))
+        .layer(middleware::from_fn(detached::run_to_the_end));
 
     Router::new()
         .route("/healthz", get(health::healthz))

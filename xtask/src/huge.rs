@@ -273,8 +273,9 @@ pub fn has_schema(psql: &Psql) -> Result<bool> {
 pub fn huge_account(args: &[String]) -> Result<ExitCode> {
     let size = parse_args(args)?;
     let ws = Workspace::load()?;
-    let (url, cluster) = pg::database_for_run(&ws.data_dir())?;
-    let psql = Psql::new(&url)?;
+    let (database, cluster) = pg::database_for_run(&ws.data_dir())?;
+    // As the schema's owner: ANALYZE at the end is the owner's to run.
+    let psql = Psql::new(database.owner_or_app_url())?;
     if !has_schema(&psql)? {
         drop(cluster);
         eprintln!(

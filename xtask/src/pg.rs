@@ -22,18 +22,82 @@ const SUPERUSER: &str = "postgres";
 const OWN_SYSTEM_USER: &str = "deactivate-pg";
 const THROWAWAY_PREFIX: &str = "deactivate-test-";
 
+/// The app's database for `cargo xtask run`, as the two roles of docs/operations.md.
+pub struct RunDatabase {
+    /// The role the server runs as (`DATABASE_URL`).
+    pub app_url: String,
+    /// The schema's owner (`DATABASE_MIGRATION_URL`), for `server migrate` and the seeders;
+    /// `None` when DATABASE_URL was given: its role owns the schema.
+    pub owner_url: Option<String>,
+}
+
+impl RunDatabase {
+    /// The URL that may change the schema and analyze its tables.
+    pub fn owner_or_app_url(&self) -> &str {
+        self.owner_url.as_deref().unwrap_or(&self.app_url)
+    }
+}
+
+/// Roles of the private cluster's `deactivate` database.
+const RUN_DATABASE: &str = "deactivate";
+const RUN_OWNER: &str = "deactivate_owner";
+const RUN_APP: &str = "deactivate_app";
+
 /// `cargo xtask run`'s database: DATABASE_URL as given, or the `deactivate` database of the
-/// cluster kept in `.data/pg` between runs. A returned cluster stops when dropped if we
-/// started it (another `cargo xtask run` may be serving from it).
-pub fn database_for_run(data_dir: &Path) -> Result<(String, Option<Cluster>)> {
+/// cluster kept in `.data/pg` between runs, owned by `deactivate_owner`, which the server
+/// reaches as `deactivate_app` (rows only: least privilege, as in production). A returned
+/// cluster stops when dropped if we started it (another `cargo xtask run` may be serving from it).
+pub fn database_for_run(data_dir: &Path) -> Result<(RunDatabase, Option<Cluster>)> {
     if let Some(url) = database_url_from_env() {
         println!("using the database in DATABASE_URL");
-        return Ok((url, None));
+        return Ok((RunDatabase { app_url: url, owner_url: None }, None));
     }
     let cluster = Cluster::persistent(data_dir)?;
-    ensure_database(&cluster.bins.tool("psql"), &cluster.url("postgres"), "deactivate")?;
-    let url = cluster.url("deactivate");
-    Ok((url, Some(cluster)))
+    let psql_path = cluster.bins.tool("psql");
+    let admin_url = cluster.url("postgres");
+    let owner_password = stored_secret(&data_dir.join("pg-owner-password"), 24)?;
+    let app_password = stored_secret(&data_dir.join("pg-app-password"), 24)?;
+    ensure_role(&psql_path, &admin_url, RUN_OWNER, &owner_password)?;
+    ensure_role(&psql_path, &admin_url, RUN_APP, &app_password)?;
+    ensure_database(&psql_path, &admin_url, RUN_DATABASE)?;
+    hand_over(&psql_path, &cluster.url(RUN_DATABASE))?;
+    let url = cluster.url(RUN_DATABASE);
+    let database = RunDatabase {
+        app_url: with_user(&url, RUN_APP, &app_password)?,
+        owner_url: Some(with_user(&url, RUN_OWNER, &owner_password)?),
+    };
+    Ok((database, Some(cluster)))
+}
+
+/// A login role `name` with `password`, made if missing.
+fn ensure_role(psql_path: &Path, admin_url: &str, name: &str, password: &str) -> Result<()> {
+    let exists = psql(psql_path, admin_url, &format!("SELECT 1 FROM pg_roles WHERE rolname = '{name}'"))?;
+    let verb = if exists.trim() == "1" { "ALTER" } else { "CREATE" };
+    psql(psql_path, admin_url, &format!("{verb} ROLE \"{name}\" LOGIN PASSWORD '{password}'")).map(drop)
+}
+
+/// Gives `deactivate_owner` the run database and everything in its schema (a cluster made before
+/// the roles existed had it all owned by the superuser), and lets `deactivate_app` connect only.
+/// Idempotent.
+fn hand_over(psql_path: &Path, database_url: &str) -> Result<()> {
+    let statements = format!(
+        "ALTER DATABASE \"{RUN_DATABASE}\" OWNER TO \"{RUN_OWNER}\";
+         REVOKE ALL ON DATABASE \"{RUN_DATABASE}\" FROM PUBLIC;
+         GRANT CONNECT ON DATABASE \"{RUN_DATABASE}\" TO \"{RUN_APP}\";
+         DO $$ DECLARE object record; BEGIN
+             FOR object IN SELECT c.oid::regclass AS name FROM pg_class c
+                            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+                              AND c.relowner <> '{RUN_OWNER}'::regrole LOOP
+                 EXECUTE format('ALTER TABLE %s OWNER TO {RUN_OWNER}', object.name);
+             END LOOP;
+             FOR object IN SELECT t.oid::regtype AS name FROM pg_type t
+                            WHERE t.typnamespace = 'public'::regnamespace AND t.typtype = 'e'
+                              AND t.typowner <> '{RUN_OWNER}'::regrole LOOP
+                 EXECUTE format('ALTER TYPE %s OWNER TO {RUN_OWNER}', object.name);
+             END LOOP;
+         END $$;"
+    );
+    psql(psql_path, database_url, &statements).map(drop)
 }
 
 /// A server on which the tests create (and drop) their own databases: DATABASE_URL's server,

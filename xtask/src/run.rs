@@ -19,7 +19,7 @@ pub fn run() -> Result<ExitCode> {
     // Fail before a long build, and again before starting (the build may take minutes).
     check_free(addr)?;
     tools::prepare(&ws, Purpose::Run)?;
-    let (database_url, cluster) = pg::database_for_run(&ws.data_dir())?;
+    let (database, cluster) = pg::database_for_run(&ws.data_dir())?;
     if !build_release(&ws)? {
         bail!("`cargo leptos build --release` failed — fix the errors above");
     }
@@ -28,7 +28,10 @@ pub fn run() -> Result<ExitCode> {
     let secret = stored_secret(&ws.data_dir().join("app-secret"), 32)?;
     check_free(addr)?;
 
-    let mut server = server_command(&ws, &database_url, addr, &secret);
+    if let Some(owner_url) = &database.owner_url {
+        migrate(&ws.leptos.server_binary, &database.app_url, owner_url)?;
+    }
+    let mut server = server_command(&ws, &database.app_url, addr, &secret);
     server.env("APP_DEMO_DATA", "1");
     let status = process::wait(&mut process::spawn(&mut server)?)?;
     // Stops the cluster if this run started it.
@@ -38,6 +41,17 @@ pub fn run() -> Result<ExitCode> {
     } else {
         bail!("the server stopped ({status}) — read its messages above")
     }
+}
+
+/// `server migrate` as the schema's owner, as in production: the server then runs with the
+/// app role's URL alone (docs/operations.md, least privilege).
+pub fn migrate(binary: &Path, app_url: &str, owner_url: &str) -> Result<()> {
+    let mut cmd = Command::new(binary);
+    cmd.arg("migrate").env("DATABASE_URL", app_url).env("DATABASE_MIGRATION_URL", owner_url);
+    if !process::succeeds(&mut cmd)? {
+        bail!("`{} migrate` failed — read its message above", binary.display());
+    }
+    Ok(())
 }
 
 /// LEPTOS_SITE_ADDR if set, else 127.0.0.1:3000.
@@ -90,6 +104,7 @@ pub fn server_command_for(
         .env("LEPTOS_OUTPUT_NAME", &site.output_name)
         .env("LEPTOS_SITE_PKG_DIR", &site.site_pkg_dir)
         .env("APP_SECRET", app_secret)
+        .env_remove("DATABASE_MIGRATION_URL")
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()))
         .env_remove("APP_DEMO_DATA")
         .env_remove("APP_TEST_FIXTURES")

@@ -264,13 +264,13 @@ fn playwright_against_server(ws: &Workspace, database: &(String, String), binary
     let (log, log_path) = server_log(ws, SERVER_LOG)?;
     // A new token for each run; Playwright sends it to the fixtures API (end2end/tests/support/accounts.ts).
     let token = random_hex(32)?;
+    crate::run::migrate(binary, database_url, migration_url)?;
     let mut cmd = server_command_for(binary, ws, database_url, addr, &random_hex(32)?);
     // No eraser: the suite checks what people see between a deletion and its erasure (the
     // erasure itself is proven by the Rust tests), which a fast eraser would make a race.
     cmd.env("APP_TEST_FIXTURES", "1")
         .env("APP_TEST_FIXTURES_TOKEN", &token)
         .env("APP_ERASER", "0")
-        .env("DATABASE_MIGRATION_URL", migration_url)
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);

@@ -22,8 +22,11 @@ pub fn LocaleLayout() -> impl IntoView {
     remember_locale(locale);
 
     view! {
-        <Html {..} lang=move || locale.get().tag()/>
-        <Title formatter=move |page: String| format!("{page} | {}", locale.get().messages().brand)/>
+        // `try_get`: leptos_meta may read these after a rebuild disposed them (`i18n::page_title`).
+        <Html {..} lang=move || locale.try_get().unwrap_or_default().tag()/>
+        <Title formatter=move |page: String| {
+            format!("{page} | {}", locale.try_get().unwrap_or_default().messages().brand)
+        }/>
         <Show when=known fallback=|| view! { <main id="main"><NotFound/></main> }>
             <a class="skip-link" href="#main">{move || locale.get().messages().skip_to_content}</a>
             <Header/>

@@ -1,7 +1,7 @@
 //! `/goodbye`: the confirmation after a deletion. It shows what was done and the receipt
 //! number, and nothing about the person.
 
-use crate::i18n::{use_locale, use_messages};
+use crate::i18n::{page_title, use_locale, use_messages};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -22,7 +22,7 @@ pub fn GoodbyePage() -> impl IntoView {
     let receipt = move || query.read().get("receipt").filter(|r| is_receipt(r));
 
     view! {
-        <Title text=move || t.get().goodbye_title/>
+        <Title text=page_title(|m| m.goodbye_title)/>
         <section class="card goodbye">
             <h1>{move || t.get().goodbye_title}</h1>
             <p>{move || t.get().goodbye_lead}</p>

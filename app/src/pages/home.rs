@@ -1,6 +1,6 @@
 use crate::{
     catalogue::load_catalogue_summary,
-    i18n::{fill, use_messages},
+    i18n::{fill, page_title, use_messages},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,7 +11,7 @@ pub fn HomePage() -> impl IntoView {
     let summary = Resource::new(|| (), |_| load_catalogue_summary());
 
     view! {
-        <Title text=move || t.get().home_title/>
+        <Title text=page_title(|m| m.home_title)/>
         <section class="hero">
             <h1>{move || t.get().home_title}</h1>
             <p>{move || t.get().home_lead}</p>

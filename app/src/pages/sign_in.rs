@@ -5,7 +5,7 @@ use crate::{
     components::form::{answer_problems, ErrorSummary, TextField},
     domain::account::COUNTRIES,
     error::AppError,
-    i18n::{country_name, use_locale, use_messages},
+    i18n::{country_name, page_title, use_locale, use_messages},
 };
 use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
@@ -35,7 +35,7 @@ pub fn SignInPage() -> impl IntoView {
     follow_success(answer);
 
     view! {
-        <Title text=move || t.get().sign_in_title/>
+        <Title text=page_title(|m| m.sign_in_title)/>
         <section class="card narrow">
             <h1>{move || t.get().sign_in_title}</h1>
             <ErrorSummary problems general/>
@@ -67,7 +67,7 @@ pub fn SignUpPage() -> impl IntoView {
     let country_problem = Memo::new(move |_| crate::components::form::problem_at(&problems.read(), "country"));
 
     view! {
-        <Title text=move || t.get().sign_up_title/>
+        <Title text=page_title(|m| m.sign_up_title)/>
         <section class="card narrow">
             <h1>{move || t.get().sign_up_title}</h1>
             <ErrorSummary problems general/>

@@ -136,7 +136,8 @@ impl TestApp {
 pub struct ServerProcess {
     child: std::process::Child,
     pub address: String,
-    /// Every line the server printed (its log, with `RUST_LOG` as given in `env`).
+    /// Every line the server printed on stdout (its log, with `RUST_LOG` as given in `env`)
+    /// and stderr (panics).
     pub output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
@@ -167,12 +168,20 @@ impl ServerProcess {
         let env = &[&[("APP_TEST_FIXTURES", "1"), ("APP_TEST_FIXTURES_TOKEN", FIXTURES_TOKEN)][..], env].concat();
         let mut child = Self::command(database_url, env)
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("the server binary starts");
         let stdout = child.stdout.take().unwrap();
         let (listening, address) = std::sync::mpsc::channel();
         let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        // Its stderr (panics among it) goes to the test's, and into `output` too.
+        let (stderr, lines) = (child.stderr.take().unwrap(), output.clone());
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                lines.lock().unwrap().push(line);
+            }
+        });
         let lines = output.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -253,10 +262,17 @@ pub struct PrivateCluster {
     bin: std::path::PathBuf,
     dir: std::path::PathBuf,
     pub port: u16,
+    /// Server settings on top of the defaults, as `name=value`.
+    settings: Vec<String>,
 }
 
 impl PrivateCluster {
     pub fn start() -> PrivateCluster {
+        PrivateCluster::start_with(&[])
+    }
+
+    /// A cluster started with `settings` (`name=value`), such as `autovacuum_naptime=1s`.
+    pub fn start_with(settings: &[&str]) -> PrivateCluster {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL under /usr/lib/postgresql")
             .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
@@ -266,7 +282,8 @@ impl PrivateCluster {
         let dir = std::env::temp_dir().join(format!("deactivate-private-pg-{}", uuid_like()));
         std::fs::create_dir_all(&dir).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let cluster = PrivateCluster { bin, dir, port };
+        let settings = settings.iter().map(|setting| setting.to_string()).collect();
+        let cluster = PrivateCluster { bin, dir, port, settings };
         std::process::Command::new("chown").arg("postgres").arg(&cluster.dir).status().unwrap();
         let initdb = cluster.pg("initdb", &["-D", "data", "-U", "postgres", "--auth=trust", "--no-sync"]);
         assert!(initdb, "initdb");
@@ -276,7 +293,10 @@ impl PrivateCluster {
 
     /// `pg_ctl <action>`: `start`, or `stop -m immediate` (a crash: no shutdown checkpoint).
     pub fn ctl(&self, action: &str) {
-        let options = format!("-p {} -k {} -c fsync=off", self.port, self.dir.display());
+        let mut options = format!("-p {} -k {} -c fsync=off", self.port, self.dir.display());
+        for setting in &self.settings {
+            options.push_str(&format!(" -c {setting}"));
+        }
         let ok = match action {
             "start" => self.pg("pg_ctl", &["-D", "data", "-w", "-l", "log", "-o", &options, "start"]),
             "crash" => self.pg("pg_ctl", &["-D", "data", "-w", "-m", "immediate", "stop"]),

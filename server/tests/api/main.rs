@@ -15,6 +15,7 @@ mod helpers;
 mod home;
 mod housekeeping;
 mod least_privilege;
+mod load;
 #[cfg(not(feature = "test-fixtures"))]
 mod no_fixtures;
 mod on_disk;

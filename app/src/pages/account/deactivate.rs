@@ -10,7 +10,7 @@ use crate::{
         FieldProblem,
     },
     format,
-    i18n::{fill, use_locale, use_messages},
+    i18n::{fill, page_title, use_locale, use_messages},
     pages::account::lists::status_label,
 };
 use leptos::{ev, form::ActionForm, prelude::*, wasm_bindgen::JsCast};
@@ -23,7 +23,7 @@ pub fn DeactivatePage() -> impl IntoView {
     let state = Resource::new(move || confirm.version().get(), |_| load_deactivation_state());
 
     view! {
-        <Title text=move || t.get().deactivate_title/>
+        <Title text=page_title(|m| m.deactivate_title)/>
         <h1>{move || t.get().deactivate_title}</h1>
         <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
             {move || Suspend::new(async move {

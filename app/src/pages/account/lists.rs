@@ -4,7 +4,7 @@ use crate::{
     account::{my_messages, my_orders, OrderStatus, Page},
     components::form::LoadError,
     format,
-    i18n::{fill, use_locale, use_messages, Messages},
+    i18n::{fill, page_title, use_locale, use_messages, Messages},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -57,7 +57,7 @@ pub fn OrdersPage() -> impl IntoView {
     let orders = Resource::new(move || page.get(), my_orders);
 
     view! {
-        <Title text=move || t.get().nav_orders/>
+        <Title text=page_title(|m| m.nav_orders)/>
         <h1>{move || t.get().nav_orders}</h1>
         <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
             {move || Suspend::new(async move {
@@ -106,7 +106,7 @@ pub fn MessagesPage() -> impl IntoView {
     let messages = Resource::new(move || page.get(), my_messages);
 
     view! {
-        <Title text=move || t.get().nav_messages/>
+        <Title text=page_title(|m| m.nav_messages)/>
         <h1>{move || t.get().nav_messages}</h1>
         <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
             {move || Suspend::new(async move {

@@ -2,7 +2,7 @@ use crate::{
     account::{account_overview, capped},
     components::form::LoadError,
     format,
-    i18n::{country_name, fill, use_locale, use_messages},
+    i18n::{country_name, fill, page_title, use_locale, use_messages},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,7 +15,7 @@ pub fn OverviewPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| account_overview());
 
     view! {
-        <Title text=move || t.get().my_area/>
+        <Title text=page_title(|m| m.my_area)/>
         <h1>{move || t.get().my_area}</h1>
         <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
             {move || Suspend::new(async move {

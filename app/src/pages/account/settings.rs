@@ -5,7 +5,7 @@ use crate::{
     components::form::{answer_problems, problem_at, ErrorSummary, LoadError, TextField},
     domain::account::COUNTRIES,
     format,
-    i18n::{country_name, use_locale, use_messages},
+    i18n::{country_name, page_title, use_locale, use_messages},
 };
 use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
@@ -33,7 +33,7 @@ pub fn SettingsLayout() -> impl IntoView {
 pub fn SettingsHomePage() -> impl IntoView {
     let t = use_messages();
     view! {
-        <Title text=move || t.get().nav_profile_settings/>
+        <Title text=page_title(|m| m.nav_profile_settings)/>
         <h1>{move || t.get().nav_profile_settings}</h1>
         <p>{move || t.get().settings_intro}</p>
     }
@@ -44,7 +44,7 @@ pub fn ChangeSettingsPage() -> impl IntoView {
     let t = use_messages();
     let locale = use_locale();
     view! {
-        <Title text=move || t.get().change_settings/>
+        <Title text=page_title(|m| m.change_settings)/>
         <h1>{move || t.get().change_settings}</h1>
         <div class="setting-groups">
             <section class="card" aria-labelledby="group-personal">
@@ -76,7 +76,7 @@ pub fn EditProfilePage() -> impl IntoView {
     let country_problem = Memo::new(move |_| problem_at(&problems.read(), "country"));
 
     view! {
-        <Title text=move || t.get().edit_profile/>
+        <Title text=page_title(|m| m.edit_profile)/>
         <div class="page-heading">
             <h1>{move || t.get().edit_profile}</h1>
             <A href=move || locale.get().href("/account/deactivate") attr:class="deactivate-link">
@@ -147,7 +147,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let saved = move || matches!(answer.get(), Some(Ok(_)));
 
     view! {
-        <Title text=move || t.get().change_password/>
+        <Title text=page_title(|m| m.change_password)/>
         <h1>{move || t.get().change_password}</h1>
         <section class="card narrow">
             <ErrorSummary problems general/>
