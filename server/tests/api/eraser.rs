@@ -1,10 +1,8 @@
 //! The background eraser (`server::eraser`): bounded batches with recorded progress, a queue
 //! shared safely between processes, and no half-erased account whatever is killed when.
 
-use crate::deletion::{
-    count, counterparty_holdings, delete_account, fresh_database, seed, traces_of, Counterparty, Person, Shape,
-};
-use crate::helpers::ServerProcess;
+use crate::deletion::{count, counterparty_holdings, delete_account, seed, traces_of, Counterparty, Person, Shape};
+use crate::helpers::{fresh_database, ServerProcess};
 use app::{auth::store::lock_address, deactivation::store::DeactivateError};
 use rand::Rng;
 use server::eraser::{erase_one_batch, rest_after, spawn, Settings, Step, QUIET_FOR};

@@ -1,7 +1,8 @@
 //! Spawns the real server on port 0 against a fresh database on the test cluster.
 
 use server::{config::Config, startup::Application};
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{postgres::PgPoolOptions, Connection, Executor, PgConnection, PgPool};
+use uuid::Uuid;
 
 /// The `APP_SECRET` of every test server.
 pub const TEST_SECRET: &[u8] = b"integration-test-secret-integration-test-secret";
@@ -26,7 +27,7 @@ impl TestApp {
     /// `|config| config.demo_data = true`). Built with the `test-fixtures` feature, every test
     /// server has the fixtures API, with [`FIXTURES_TOKEN`].
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-        let database_url = fresh_database().await;
+        let database_url = empty_database().await;
         let mut config = test_config(&database_url);
         configure(&mut config);
         let app = Application::build(config).await.expect("the app starts");
@@ -73,23 +74,25 @@ fn new_client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
 }
 
-/// Creates an empty database on the cluster `cargo xtask test` started and returns its URL.
-async fn fresh_database() -> String {
+/// Creates an empty database of its own on the cluster `cargo xtask test` started (in
+/// `TEST_DATABASE_URL`) and returns its URL. For a server that migrates it itself.
+pub async fn empty_database() -> String {
     let admin_url = std::env::var("TEST_DATABASE_URL")
         .expect("TEST_DATABASE_URL is not set: run the tests with `cargo xtask test`, which starts PostgreSQL");
-    let name = format!("test_{}", uuid_like());
+    let name = format!("test_{}", Uuid::new_v4().simple());
     let mut admin = PgConnection::connect(&admin_url).await.expect("the test cluster answers");
     admin.execute(format!(r#"CREATE DATABASE "{name}""#).as_str()).await.expect("create test database");
+    admin.close().await.ok();
     let (base, _) = admin_url.rsplit_once('/').expect("a database URL ends in /<database>");
     format!("{base}/{name}")
 }
 
-fn uuid_like() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{}_{nanos}_{n}", std::process::id())
+/// A migrated, empty database of its own on the test cluster: a pool on it, and its URL.
+pub async fn fresh_database() -> (PgPool, String) {
+    let url = empty_database().await;
+    let pool = PgPoolOptions::new().max_connections(30).connect(&url).await.expect("test pool");
+    sqlx::migrate!("../migrations").run(&pool).await.expect("migrations");
+    (pool, url)
 }
 
 impl TestApp {
@@ -263,7 +266,7 @@ impl PrivateCluster {
             .filter(|bin| bin.join("pg_ctl").exists())
             .max()
             .expect("a PostgreSQL version with pg_ctl");
-        let dir = std::env::temp_dir().join(format!("deactivate-private-pg-{}", uuid_like()));
+        let dir = std::env::temp_dir().join(format!("deactivate-private-pg-{}", Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let cluster = PrivateCluster { bin, dir, port };

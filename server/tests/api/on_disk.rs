@@ -1,7 +1,8 @@
 //! Erased means unreadable on disk: after the erasure and the housekeeping's VACUUM, not even
 //! the dead tuples in the table files hold the person's data (read with `pg_dirtyread`).
 
-use crate::deletion::{delete_account, erase_everything, fresh_database, seed, Shape};
+use crate::deletion::{delete_account, erase_everything, seed, Shape};
+use crate::helpers::fresh_database;
 use server::housekeeping::vacuum_erased_tables;
 use sqlx::PgPool;
 
