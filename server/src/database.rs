@@ -32,6 +32,15 @@ fn options(database_url: &str) -> sqlx::Result<PgConnectOptions> {
     Ok(PgConnectOptions::from_str(database_url)?.options([("jit", "off")]))
 }
 
+/// Applies the migrations: as the schema's owner when `owner_url` (`DATABASE_MIGRATION_URL`) is
+/// given, see [`migrate_as_owner`]; otherwise as the role of `app`, which must own the schema.
+pub async fn migrate(owner_url: Option<&str>, app: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    match owner_url {
+        Some(owner_url) => migrate_as_owner(owner_url, app).await,
+        None => sqlx::migrate!("../migrations").run(app).await,
+    }
+}
+
 /// Applies the migrations as the schema's owner (`owner_url`), then grants the role the server
 /// runs as (`app`, the user of `DATABASE_URL`) what it needs and nothing more: reading and
 /// writing rows of the schema's tables and using its sequences. No DDL, no other database:

@@ -73,11 +73,7 @@ impl fmt::Display for StartupError {
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
         let pool = database::connect(&config.database_url).await.map_err(StartupError::Database)?;
-        match &config.migration_url {
-            Some(owner_url) => database::migrate_as_owner(owner_url, &pool).await,
-            None => sqlx::migrate!("../migrations").run(&pool).await,
-        }
-        .map_err(StartupError::Migrations)?;
+        database::migrate(config.migration_url.as_deref(), &pool).await.map_err(StartupError::Migrations)?;
         let eraser_pool = database::connect_eraser(&config.database_url).map_err(StartupError::Database)?;
         let digester = EmailDigester::with_previous(&config.secret, &config.previous_secrets);
         if config.demo_data {

@@ -37,6 +37,11 @@ impl TestApp {
         TestApp { address, pool: sqlx::PgPool::connect(&database_url).await.expect("test pool"), client: new_client() }
     }
 
+    /// A browser of its own on a server already running at `address` (a [`ServerProcess`]).
+    pub fn at(address: &str, pool: &sqlx::PgPool) -> TestApp {
+        TestApp { address: address.to_owned(), pool: pool.clone(), client: new_client() }
+    }
+
     /// The same server from another browser: a cookie jar of its own.
     pub fn another_browser(&self) -> TestApp {
         TestApp { address: self.address.clone(), pool: self.pool.clone(), client: new_client() }
@@ -160,6 +165,17 @@ impl ServerProcess {
             .envs(env.iter().copied())
             .stdin(std::process::Stdio::null());
         command
+    }
+
+    /// Runs the binary with `args` (a subcommand) to its end: its exit status and what it printed.
+    pub async fn run_command(database_url: &str, args: &[&str]) -> std::process::Output {
+        #[cfg(feature = "test-fixtures")]
+        let env = &[("APP_TEST_FIXTURES", "1"), ("APP_TEST_FIXTURES_TOKEN", FIXTURES_TOKEN)][..];
+        #[cfg(not(feature = "test-fixtures"))]
+        let env = &[][..];
+        let mut command = Self::command(database_url, env);
+        command.args(args);
+        tokio::task::spawn_blocking(move || command.output().expect("the server binary runs")).await.unwrap()
     }
 
     /// Starts the binary and waits until it listens. Built with the `test-fixtures` feature, it
