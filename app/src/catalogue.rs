@@ -1,6 +1,8 @@
 //! What the marketplace lists right now: the home page's summary.
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server_context::with_status;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -9,10 +11,19 @@ pub struct CatalogueSummary {
     pub listed_products: i64,
 }
 
-#[server(prefix = "/api")]
+#[server(prefix = "/api", endpoint = "catalogue_summary")]
 pub async fn load_catalogue_summary() -> Result<CatalogueSummary, AppError> {
-    let pool = crate::server_context::server_context().pool;
-    Ok(store::catalogue_summary(&pool).await?)
+    server::summary().await.map_err(with_status)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::{store, CatalogueSummary};
+    use crate::{error::AppError, server_context::server_context};
+
+    pub async fn summary() -> Result<CatalogueSummary, AppError> {
+        Ok(store::catalogue_summary(&server_context().pool).await?)
+    }
 }
 
 #[cfg(feature = "ssr")]

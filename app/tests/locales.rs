@@ -4,12 +4,14 @@
 //!
 //! Run with `cargo test -p app --features ssr --test locales`.
 
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use serde_json::{Map, Value};
 use std::{
     collections::BTreeSet,
     fs,
     path::{Path, PathBuf},
 };
+use syn::visit::Visit;
 
 const PLURAL_FORMS: [&str; 2] = ["one", "other"];
 
@@ -359,206 +361,86 @@ fn the_words_table_reader_says_what_is_missing() {
 // No hard-coded visible string in a component
 // ---------------------------------------------------------------------------------------------
 
-/// A token of Rust source, as far as the scanner needs: delimited groups are nested.
+/// A token of a `view!` body, as far as the scan needs: delimited groups are nested, and
+/// identifiers and punctuation keep where they start and end, (line, column), so that
+/// `aria` `-` `label` is one attribute name only when they touch.
 #[derive(Debug)]
 enum Token {
-    /// A string literal's value (escapes left as written) and its line.
+    /// A string literal's value and its line.
     Str {
         text: String,
         line: usize,
     },
     Ident {
         text: String,
-        start: usize,
-        end: usize,
+        start: Position,
+        end: Position,
     },
     Punct {
         ch: char,
-        start: usize,
-        end: usize,
+        start: Position,
+        end: Position,
     },
     Group {
         open: char,
         tokens: Vec<Token>,
     },
-    /// Anything else (numbers, char literals, lifetimes).
+    /// Anything else (numbers, byte strings, char literals).
     Other,
 }
 
-struct Lexer<'a> {
-    chars: Vec<(usize, char)>,
-    pos: usize,
-    line: usize,
-    source: &'a str,
+type Position = (usize, usize);
+
+fn position(at: proc_macro2::LineColumn) -> Position {
+    (at.line, at.column)
 }
 
-impl<'a> Lexer<'a> {
-    fn new(source: &'a str) -> Lexer<'a> {
-        Lexer { chars: source.char_indices().collect(), pos: 0, line: 1, source }
-    }
+/// The tokens of a macro body (not Rust syntax, so only tokens), from proc-macro2.
+fn tokens_of(stream: TokenStream) -> Vec<Token> {
+    stream
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(group) => Token::Group {
+                open: match group.delimiter() {
+                    Delimiter::Parenthesis => '(',
+                    Delimiter::Bracket => '[',
+                    Delimiter::Brace => '{',
+                    Delimiter::None => ' ',
+                },
+                tokens: tokens_of(group.stream()),
+            },
+            TokenTree::Ident(ident) => Token::Ident {
+                text: ident.to_string(),
+                start: position(ident.span().start()),
+                end: position(ident.span().end()),
+            },
+            TokenTree::Punct(punct) => Token::Punct {
+                ch: punct.as_char(),
+                start: position(punct.span().start()),
+                end: position(punct.span().end()),
+            },
+            TokenTree::Literal(literal) => match syn::Lit::new(literal.clone()) {
+                syn::Lit::Str(text) => Token::Str { text: text.value(), line: literal.span().start().line },
+                _ => Token::Other,
+            },
+        })
+        .collect()
+}
 
-    fn peek(&self, ahead: usize) -> Option<char> {
-        self.chars.get(self.pos + ahead).map(|(_, c)| *c)
-    }
+/// Collects the hard-coded strings of every `view!` that syn finds in a file, and of the views
+/// nested in any macro's body (a view inside a view, or inside `vec![...]`).
+struct ViewFinder {
+    found: Vec<Offender>,
+}
 
-    fn offset(&self) -> usize {
-        self.chars.get(self.pos).map_or(self.source.len(), |(i, _)| *i)
-    }
-
-    fn bump(&mut self) -> Option<char> {
-        let c = self.peek(0)?;
-        self.pos += 1;
-        if c == '\n' {
-            self.line += 1;
+impl<'ast> Visit<'ast> for ViewFinder {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let body = tokens_of(mac.tokens.clone());
+        if mac.path.segments.last().is_some_and(|segment| segment.ident == "view") {
+            scan_children(&body, &mut self.found);
         }
-        Some(c)
-    }
-
-    /// Tokens until `close` (or the end).
-    fn tokens(&mut self, close: Option<char>) -> Vec<Token> {
-        let mut out = Vec::new();
-        while let Some(c) = self.peek(0) {
-            let line = self.line;
-            let start = self.offset();
-            if c.is_whitespace() {
-                self.bump();
-            } else if c == '/' && self.peek(1) == Some('/') {
-                while self.peek(0).is_some_and(|c| c != '\n') {
-                    self.bump();
-                }
-            } else if c == '/' && self.peek(1) == Some('*') {
-                self.block_comment();
-            } else if Some(c) == close {
-                self.bump();
-                return out;
-            } else if matches!(c, '(' | '[' | '{') {
-                self.bump();
-                let closing = match c {
-                    '(' => ')',
-                    '[' => ']',
-                    _ => '}',
-                };
-                out.push(Token::Group { open: c, tokens: self.tokens(Some(closing)) });
-            } else if c == '"' {
-                self.bump();
-                out.push(Token::Str { text: self.quoted(), line });
-            } else if let Some(hashes) = self.raw_string_start() {
-                out.push(Token::Str { text: self.raw(hashes), line });
-            } else if c == 'b' && self.peek(1) == Some('"') {
-                self.bump();
-                self.bump();
-                self.quoted();
-                out.push(Token::Other);
-            } else if c == '\'' {
-                self.char_or_lifetime();
-                out.push(Token::Other);
-            } else if c.is_alphabetic() || c == '_' {
-                let mut text = String::new();
-                while self.peek(0).is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                    text.push(self.bump().unwrap());
-                }
-                out.push(Token::Ident { text, start, end: self.offset() });
-            } else if c.is_ascii_digit() {
-                while self.peek(0).is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-                    if self.peek(0) == Some('.') && !self.peek(1).is_some_and(|c| c.is_ascii_digit()) {
-                        break;
-                    }
-                    self.bump();
-                }
-                out.push(Token::Other);
-            } else {
-                self.bump();
-                out.push(Token::Punct { ch: c, start, end: self.offset() });
-            }
-        }
-        out
-    }
-
-    fn block_comment(&mut self) {
-        let mut depth = 0;
-        while let Some(c) = self.peek(0) {
-            if c == '/' && self.peek(1) == Some('*') {
-                depth += 1;
-                self.bump();
-            } else if c == '*' && self.peek(1) == Some('/') {
-                depth -= 1;
-                self.bump();
-                if depth == 0 {
-                    self.bump();
-                    return;
-                }
-            }
-            self.bump();
-        }
-    }
-
-    /// The rest of a `"…"` literal, after its opening quote.
-    fn quoted(&mut self) -> String {
-        let mut text = String::new();
-        while let Some(c) = self.bump() {
-            match c {
-                '\\' => {
-                    text.push(c);
-                    if let Some(escaped) = self.bump() {
-                        text.push(escaped);
-                    }
-                }
-                '"' => break,
-                _ => text.push(c),
-            }
-        }
-        text
-    }
-
-    /// At `r"`, `r#"`, `br"`, `br#"`…: consumes the prefix and returns the number of `#`.
-    fn raw_string_start(&mut self) -> Option<usize> {
-        let skip = match (self.peek(0), self.peek(1)) {
-            (Some('r'), _) => 1,
-            (Some('b'), Some('r')) => 2,
-            _ => return None,
-        };
-        let hashes = (skip..).take_while(|i| self.peek(*i) == Some('#')).count();
-        if self.peek(skip + hashes) != Some('"') {
-            return None;
-        }
-        for _ in 0..skip + hashes + 1 {
-            self.bump();
-        }
-        Some(hashes)
-    }
-
-    fn raw(&mut self, hashes: usize) -> String {
-        let mut text = String::new();
-        while let Some(c) = self.bump() {
-            if c == '"' && (0..hashes).all(|i| self.peek(i) == Some('#')) {
-                for _ in 0..hashes {
-                    self.bump();
-                }
-                break;
-            }
-            text.push(c);
-        }
-        text
-    }
-
-    fn char_or_lifetime(&mut self) {
-        self.bump();
-        if self.peek(0) == Some('\\') {
-            self.bump();
-            self.bump();
-            while let Some(c) = self.bump() {
-                if c == '\'' {
-                    return;
-                }
-            }
-        } else if self.peek(1) == Some('\'') {
-            self.bump();
-            self.bump();
-        } else {
-            while self.peek(0).is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                self.bump();
-            }
-        }
+        find_views(&body, &mut self.found);
+        syn::visit::visit_macro(self, mac);
     }
 }
 
@@ -587,16 +469,20 @@ fn is_visible_text(literal: &str) -> bool {
     literal.chars().any(char::is_alphabetic)
 }
 
-/// Every hard-coded visible string inside the `view!` macros of `source`.
+/// Every hard-coded visible string inside the `view!` macros of `source`, a Rust file.
 fn hard_coded_strings(source: &str) -> Vec<Offender> {
-    let tokens = Lexer::new(source).tokens(None);
-    let mut found = Vec::new();
-    find_views(&tokens, &mut found);
-    found.sort_by_key(|o| o.line);
-    found
+    let file = syn::parse_file(source).unwrap_or_else(|e| {
+        let at = e.span().start();
+        panic!("not a Rust file syn can read, at {}:{}: {e}", at.line, at.column + 1)
+    });
+    let mut finder = ViewFinder { found: Vec::new() };
+    finder.visit_file(&file);
+    finder.found.sort_by_key(|o| o.line);
+    finder.found
 }
 
-/// Looks for `view! { … }` at any depth (views nest inside the blocks of other views).
+/// Looks for `view! { … }` at any depth of a macro body (views nest inside the blocks of
+/// other views).
 fn find_views(tokens: &[Token], found: &mut Vec<Offender>) {
     for (i, token) in tokens.iter().enumerate() {
         if let Token::Group { tokens: inner, .. } = token {

@@ -1,4 +1,4 @@
-// What a first visit to the deactivation page costs the browser (DESIGN.md section 8):
+// What a first visit to the deactivation page costs the browser (docs/design.md, "Performance budgets"):
 // - every response the browser loads for it, with its size raw, gzip -9 and brotli -q 11;
 // - the time from navigation start to `<body data-hydrated>`, against the time to the load
 //   event of a static page (the same HTML without its scripts, from nginx), interleaved.

@@ -1,4 +1,4 @@
-//! The database half of `cargo xtask bench` (DESIGN.md section 8): times the app's own deletion
+//! The database half of `cargo xtask bench` (docs/design.md, "Performance budgets"): times the app's own deletion
 //! ([`app::deactivation::store::deactivate_in`]) and the server's own eraser
 //! ([`server::eraser::erase_one_batch`]) against the database in `DATABASE_URL`, which the
 //! xtask has filled and drives. Each command prints one JSON document on stdout.

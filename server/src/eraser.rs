@@ -118,36 +118,49 @@ impl Settings {
 /// The steps of an erasure, in order; stored in `erasure_queue.step` by [`Step::code`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// A step that works through the person's rows in chunks of one statement each.
+    Chunked(Chunked),
+    /// The products of the person's store, with the sales that still point at them.
+    Products,
+    /// The person's store itself: closed and emptied, kept for the other party's history.
+    Store,
+    /// The account row, last: it finds anything written for the account meanwhile.
+    Account,
+}
+
+/// The steps whose chunk is one statement, [`Chunked::sql`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chunked {
     Messages,
     Orders,
     Conversations,
     ProductLinks,
-    Products,
     Addresses,
-    Store,
-    Account,
 }
 
 impl Step {
+    /// Where every erasure starts (and starts again when rows were added meanwhile).
+    pub const FIRST: Step = Step::Chunked(Chunked::Messages);
+
     pub const ALL: [Step; 8] = [
-        Step::Messages,
-        Step::Orders,
-        Step::Conversations,
-        Step::ProductLinks,
+        Step::FIRST,
+        Step::Chunked(Chunked::Orders),
+        Step::Chunked(Chunked::Conversations),
+        Step::Chunked(Chunked::ProductLinks),
         Step::Products,
-        Step::Addresses,
+        Step::Chunked(Chunked::Addresses),
         Step::Store,
         Step::Account,
     ];
 
     pub fn code(self) -> &'static str {
         match self {
-            Step::Messages => "messages",
-            Step::Orders => "orders",
-            Step::Conversations => "conversations",
-            Step::ProductLinks => "product_links",
+            Step::Chunked(Chunked::Messages) => "messages",
+            Step::Chunked(Chunked::Orders) => "orders",
+            Step::Chunked(Chunked::Conversations) => "conversations",
+            Step::Chunked(Chunked::ProductLinks) => "product_links",
             Step::Products => "products",
-            Step::Addresses => "addresses",
+            Step::Chunked(Chunked::Addresses) => "addresses",
             Step::Store => "store",
             Step::Account => "account",
         }
@@ -168,35 +181,44 @@ impl Step {
     /// times a delete.
     pub fn cost(self) -> i64 {
         match self {
-            Step::Orders | Step::Conversations | Step::ProductLinks => 5,
+            Step::Chunked(Chunked::Orders | Chunked::Conversations | Chunked::ProductLinks) => 5,
             _ => 1,
         }
     }
 
-    /// The statement of a step that works through the person's rows in chunks: `$1` the
-    /// account, `$2` the chunk's size. The other steps are written out in [`run_step`] (and
-    /// panic here). Public for the tests that `EXPLAIN` them.
-    pub fn chunk_sql(self) -> &'static str {
+    fn next(self) -> Step {
+        let i = Step::ALL.iter().position(|s| *s == self).expect("every step is listed");
+        Step::ALL.get(i + 1).copied().unwrap_or(Step::Account)
+    }
+}
+
+impl Chunked {
+    pub const ALL: [Chunked; 5] =
+        [Chunked::Messages, Chunked::Orders, Chunked::Conversations, Chunked::ProductLinks, Chunked::Addresses];
+
+    /// The statement of one chunk: `$1` the account, `$2` the chunk's size. Public for the tests
+    /// that `EXPLAIN` them.
+    pub fn sql(self) -> &'static str {
         match self {
             // Each scan passes the index entries of the rows earlier batches deleted, and marks
             // them dead (cheap: they are posting lists, see migration 0006); then the chunk goes
             // by its rows' addresses, which the same statement's snapshot found holding this
             // person's messages (a row moved since would no longer match its address). No
             // `author_id` beside the addresses: the planner would scan the whole person for it.
-            Step::Messages => {
+            Chunked::Messages => {
                 "DELETE FROM messages
                   WHERE ctid = ANY(ARRAY(SELECT ctid FROM messages WHERE author_id = $1 LIMIT $2))"
             }
-            Step::Orders => {
+            Chunked::Orders => {
                 "UPDATE orders
                     SET buyer_id = NULL, ship_to_name = NULL, ship_to_address = NULL, ship_to_phone = NULL
                   WHERE buyer_id = $1 AND id = ANY(ARRAY(SELECT id FROM orders WHERE buyer_id = $1 LIMIT $2))"
             }
-            Step::Conversations => {
+            Chunked::Conversations => {
                 "UPDATE conversations SET buyer_id = NULL, subject = ''
                   WHERE buyer_id = $1 AND id = ANY(ARRAY(SELECT id FROM conversations WHERE buyer_id = $1 LIMIT $2))"
             }
-            Step::ProductLinks => {
+            Chunked::ProductLinks => {
                 "UPDATE order_items SET product_id = NULL
                   WHERE id = ANY(ARRAY(
                             SELECT oi.id FROM stores s
@@ -207,19 +229,11 @@ impl Step {
                     AND product_id IN (SELECT p.id FROM stores s JOIN products p ON p.store_id = s.id
                                         WHERE s.owner_id = $1)"
             }
-            Step::Addresses => {
+            Chunked::Addresses => {
                 "DELETE FROM addresses
                   WHERE account_id = $1 AND id = ANY(ARRAY(SELECT id FROM addresses WHERE account_id = $1 LIMIT $2))"
             }
-            Step::Products | Step::Store | Step::Account => {
-                unreachable!("the {} step has statements of its own", self.code())
-            }
         }
-    }
-
-    fn next(self) -> Step {
-        let i = Step::ALL.iter().position(|s| *s == self).expect("every step is listed");
-        Step::ALL.get(i + 1).copied().unwrap_or(Step::Account)
     }
 }
 
@@ -500,7 +514,7 @@ async fn erase_claimed(conn: &mut PgConnection, claim: &Claim, batch_size: i64) 
 
     let first_step = Step::from_code(step_code).unwrap_or_else(|| {
         tracing::warn!(%account_id, step = step_code, "unknown erasure step: starting the account over");
-        Step::Messages
+        Step::FIRST
     });
     // See `erase_one_batch`: only an account's first batch goes on past a short chunk.
     let carry_on = batches == 0;
@@ -628,9 +642,9 @@ async fn run_step(conn: &mut PgConnection, account_id: Uuid, step: Step, limit: 
     let advance_if_short =
         |rows: u64| Outcome { rows, next: Next::Step(if rows < limit as u64 { step.next() } else { step }) };
     match step {
-        Step::Messages | Step::Orders | Step::Conversations | Step::ProductLinks | Step::Addresses => {
+        Step::Chunked(chunked) => {
             let rows =
-                sqlx::query(step.chunk_sql()).bind(account_id).bind(limit).execute(&mut *conn).await?.rows_affected();
+                sqlx::query(chunked.sql()).bind(account_id).bind(limit).execute(&mut *conn).await?.rows_affected();
             Ok(advance_if_short(rows))
         }
         Step::Products => {
@@ -688,7 +702,7 @@ async fn run_step(conn: &mut PgConnection, account_id: Uuid, step: Step, limit: 
                 Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => {
                     savepoint.rollback().await?;
                     tracing::warn!(%account_id, "rows were added during the erasure: erasing them too");
-                    Ok(Outcome { rows: sessions, next: Next::Step(Step::Messages) })
+                    Ok(Outcome { rows: sessions, next: Next::Step(Step::FIRST) })
                 }
                 Err(error) => Err(error),
             }
@@ -702,7 +716,7 @@ mod tests {
 
     #[test]
     fn steps_run_in_order_and_round_trip_through_their_codes() {
-        let mut step = Step::Messages;
+        let mut step = Step::FIRST;
         let mut seen = vec![step];
         while step != Step::Account {
             step = step.next();
@@ -712,7 +726,7 @@ mod tests {
         for step in Step::ALL {
             assert_eq!(Step::from_code(step.code()), Some(step));
         }
-        assert_eq!(Step::from_code("messages"), Some(Step::Messages), "the queue's column default");
+        assert_eq!(Step::from_code("messages"), Some(Step::FIRST), "the queue's column default");
     }
 
     #[test]

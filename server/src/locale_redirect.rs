@@ -8,6 +8,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use cookie::Cookie;
 
 /// First path segments that are not pages and never get a locale.
 const UNLOCALIZED: [&str; 7] = ["api", "pkg", "healthz", "readyz", "metrics", "favicon.svg", "test-fixtures"];
@@ -39,10 +40,29 @@ pub async fn redirect_to_locale(request: Request, next: Next) -> Response {
         .into_response()
 }
 
-/// The value of the cookie `name`, if the request has it.
+/// The value of the cookie `name`, if the request has it (the first, if it has several).
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
-        let (key, value) = pair.trim().split_once('=')?;
-        (key == name).then(|| value.to_owned())
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cookie_is_found_among_others_in_any_cookie_header() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, HeaderValue::from_static("a=1; broken; locale=fi"));
+        headers.append(header::COOKIE, HeaderValue::from_static("session=abc;locale=en"));
+        assert_eq!(cookie(&headers, "locale").as_deref(), Some("fi"));
+        assert_eq!(cookie(&headers, "session").as_deref(), Some("abc"));
+        assert_eq!(cookie(&headers, "missing"), None);
+    }
 }

@@ -1,4 +1,5 @@
-use server::{config::Config, database, startup::Application};
+use app::auth::digest::EmailDigester;
+use server::{config::Config, database, restore, startup::Application};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -11,13 +12,7 @@ async fn main() -> ExitCode {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
 
-    let arguments: Vec<String> = std::env::args().skip(1).collect();
-    let outcome = match arguments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        [] => run().await,
-        ["migrate"] => migrate().await,
-        _ => Err(format!("unknown arguments {arguments:?} — usage: `server` (serve) or `server migrate` (bring the schema up to date and stop)")),
-    };
-    match outcome {
+    match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -27,7 +22,29 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        // Before the configuration: migrating needs the database URLs only.
+        ["migrate"] => migrate().await,
+        [] => serve(Config::from_env().map_err(|e| e.to_string())?).await,
+        ["restore-deletions", tombstones, blocked] => {
+            restore_deletions(Config::from_env().map_err(|e| e.to_string())?, tombstones, blocked).await
+        }
+        _ => Err(USAGE.to_owned()),
+    }
+}
+
+const USAGE: &str = "usage: server                    serve the site
+       server migrate            apply the migrations as DATABASE_MIGRATION_URL's role (the
+                                 schema's owner), grant DATABASE_URL's role row access, and stop
+                                 (docs/operations.md, \"Least privilege in PostgreSQL\")
+       server restore-deletions TOMBSTONES BLOCKED
+                                 after restoring a backup, with every server stopped: load the
+                                 exported tombstones and blocked digests (COPY text files) and
+                                 delete again every account deleted since the backup
+                                 (docs/operations.md, \"Backups and restores\")";
+
+async fn serve(config: Config) -> Result<(), String> {
     let app = Application::build(config).await.map_err(|e| e.to_string())?;
     println!("Deactivate is listening on http://{}", app.local_addr());
     app.serve_until(shutdown_signal()).await.map_err(|e| format!("the server stopped: {e}"))?;
@@ -49,6 +66,24 @@ async fn migrate() -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot apply the database migrations: {e}"))?;
     println!("The database schema is up to date ({applied} migrations applied now).");
+    Ok(())
+}
+
+async fn restore_deletions(config: Config, tombstones: &str, blocked: &str) -> Result<(), String> {
+    let read = |path: &str| std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"));
+    let (tombstones, blocked) = (read(tombstones)?, read(blocked)?);
+    let pool =
+        database::connect(&config.database_url).await.map_err(|e| format!("cannot connect to the database: {e}"))?;
+    database::migrate(&pool, config.migration_url.as_deref())
+        .await
+        .map_err(|e| format!("cannot apply the database migrations: {e}"))?;
+    let digester = EmailDigester::with_previous(&config.secret, &config.previous_secrets);
+    let restored =
+        restore::restore_deletions(&pool, &digester, &tombstones, &blocked).await.map_err(|e| e.to_string())?;
+    println!(
+        "{} tombstones and {} blocked addresses added, {} accounts deleted again, {} queued for the eraser",
+        restored.tombstones_added, restored.digests_added, restored.deleted_again, restored.queued
+    );
     Ok(())
 }
 

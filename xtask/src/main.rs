@@ -1,4 +1,4 @@
-//! The project's two commands (DESIGN.md section 6):
+//! The project's two commands (README.md, "Quick start"):
 //! `cargo xtask run` serves the app with a private database and demo data,
 //! `cargo xtask test` runs every check and test suite and ends with `N passed, M failed`.
 //! Both install what is missing first.

@@ -1,4 +1,4 @@
-//! The database (DESIGN.md section 6): the server in DATABASE_URL if set, otherwise a private
+//! The database (README.md, "Quick start"): the server in DATABASE_URL if set, otherwise a private
 //! PostgreSQL cluster run from the system's binaries, on its own port, sharing nothing with any
 //! other PostgreSQL on the machine.
 //!

@@ -36,7 +36,7 @@ impl Workspace {
         let target_dir = PathBuf::from(json_str(&metadata, "target_directory")?);
         let leptos = metadata
             .pointer("/metadata/leptos/0")
-            .ok_or_else(|| anyhow!("the root Cargo.toml has no [[workspace.metadata.leptos]] table — add it back (see DESIGN.md section 5)"))?;
+            .ok_or_else(|| anyhow!("the root Cargo.toml has no [[workspace.metadata.leptos]] table — add it back: cargo-leptos builds from it (docs/operations.md, \"Toolchain\")"))?;
         let leptos = LeptosOutput::from_metadata(leptos, &root, &target_dir)?;
         Ok(Workspace { root, target_dir, leptos })
     }

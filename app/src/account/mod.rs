@@ -96,78 +96,81 @@ pub struct Page<T> {
 
 #[server(prefix = "/api", endpoint = "account_overview")]
 pub async fn account_overview() -> Result<Overview, AppError> {
-    async {
-        let me = crate::auth::session::require_signed_in()?;
-        Ok(store::overview(&crate::server_context::server_context().pool, me.account_id).await?)
-    }
-    .await
-    .map_err(with_status)
+    server::overview().await.map_err(with_status)
 }
 
 #[server(prefix = "/api", endpoint = "my_orders")]
 pub async fn my_orders(page: i64) -> Result<Page<OrderRow>, AppError> {
-    async {
-        let me = crate::auth::session::require_signed_in()?;
-        Ok(store::orders(&crate::server_context::server_context().pool, me.account_id, page).await?)
-    }
-    .await
-    .map_err(with_status)
+    server::orders(page).await.map_err(with_status)
 }
 
 #[server(prefix = "/api", endpoint = "my_messages")]
 pub async fn my_messages(page: i64) -> Result<Page<MessageRow>, AppError> {
-    async {
-        let me = crate::auth::session::require_signed_in()?;
-        Ok(store::messages(&crate::server_context::server_context().pool, me.account_id, page).await?)
-    }
-    .await
-    .map_err(with_status)
+    server::messages(page).await.map_err(with_status)
 }
 
 #[server(prefix = "/api", endpoint = "update_profile")]
 pub async fn update_profile(name: String, country: String, phone: String) -> Result<Profile, AppError> {
-    async {
-        use crate::domain::{
-            account::{Country, PersonName, Phone},
-            problems::Problems,
-        };
-        let me = crate::auth::session::require_signed_in()?;
-        let mut problems = Problems::default();
-        let name = problems.check("name", PersonName::parse(&name));
-        let country = problems.check("country", Country::parse(&country));
-        let phone = problems.check("phone", Phone::parse_optional(&phone));
-        problems.into_result().map_err(AppError::Invalid)?;
-        let pool = crate::server_context::server_context().pool;
-        store::update_profile(&pool, me.account_id, &name.unwrap(), country.unwrap(), phone.unwrap().as_ref())
-            .await?
-            .ok_or(AppError::NotSignedIn)
-    }
-    .await
-    .map_err(with_status)
+    server::update_profile(&name, &country, &phone).await.map_err(with_status)
 }
 
 #[server(prefix = "/api", endpoint = "change_password")]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
-    async {
-        use crate::{
-            auth::store as auth_store,
-            domain::{
-                account::{typed_password, NewPassword},
-                problems::Problems,
-            },
-        };
-        let me = crate::auth::session::require_signed_in()?;
+    server::change_password(&current, &new).await.map_err(with_status)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::{store, MessageRow, OrderRow, Overview, Page, Profile};
+    use crate::{
+        auth::{session::require_signed_in, store as auth_store},
+        domain::{
+            account::{typed_password, Country, NewPassword, PersonName, Phone},
+            problems::Problems,
+        },
+        error::AppError,
+        server_context::server_context,
+    };
+
+    pub async fn overview() -> Result<Overview, AppError> {
+        let me = require_signed_in()?;
+        Ok(store::overview(&server_context().pool, me.account_id).await?)
+    }
+
+    pub async fn orders(page: i64) -> Result<Page<OrderRow>, AppError> {
+        let me = require_signed_in()?;
+        Ok(store::orders(&server_context().pool, me.account_id, page).await?)
+    }
+
+    pub async fn messages(page: i64) -> Result<Page<MessageRow>, AppError> {
+        let me = require_signed_in()?;
+        Ok(store::messages(&server_context().pool, me.account_id, page).await?)
+    }
+
+    pub async fn update_profile(name: &str, country: &str, phone: &str) -> Result<Profile, AppError> {
+        let me = require_signed_in()?;
         let mut problems = Problems::default();
-        let current = problems.check("current", typed_password(&current));
-        let new = problems.check("new", NewPassword::parse(&new));
+        let name = problems.check("name", PersonName::parse(name));
+        let country = problems.check("country", Country::parse(country));
+        let phone = problems.check("phone", Phone::parse_optional(phone));
         problems.into_result().map_err(AppError::Invalid)?;
-        let pool = crate::server_context::server_context().pool;
+        let pool = server_context().pool;
+        store::update_profile(&pool, me.account_id, &name.unwrap(), country.unwrap(), phone.unwrap().as_ref())
+            .await?
+            .ok_or(AppError::NotSignedIn)
+    }
+
+    pub async fn change_password(current: &str, new: &str) -> Result<(), AppError> {
+        let me = require_signed_in()?;
+        let mut problems = Problems::default();
+        let current = problems.check("current", typed_password(current));
+        let new = problems.check("new", NewPassword::parse(new));
+        problems.into_result().map_err(AppError::Invalid)?;
+        let pool = server_context().pool;
         auth_store::recheck_password(&pool, me.account_id, current.unwrap(), "current").await?;
         let new_hash = auth_store::hash_password(&new.unwrap()).await?;
         store::set_password(&pool, me.account_id, &me.token, &new_hash).await?.ok_or(AppError::NotSignedIn)
     }
-    .await
-    .map_err(with_status)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 /// Who is signed in, for the header.
 #[server(prefix = "/api", endpoint = "viewer")]
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
-    Ok(super::session::signed_in().map(|s| Viewer { name: s.name }))
+    server::viewer().map_err(with_status)
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
@@ -51,7 +51,7 @@ pub fn safe_next(next: Option<&str>) -> Option<&str> {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::safe_next;
+    use super::{safe_next, Viewer};
     use crate::{
         auth::{
             rate_limit::{SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP, SIGN_UP_PER_IP},
@@ -67,6 +67,10 @@ mod server {
         i18n::Locale,
         server_context::{client_key, redirect_plain_form_post, server_context, set_cookie},
     };
+
+    pub fn viewer() -> Result<Option<Viewer>, AppError> {
+        Ok(session::signed_in().map(|s| Viewer { name: s.name }))
+    }
 
     fn locale_of(tag: &str) -> Locale {
         Locale::from_tag(tag).unwrap_or_default()

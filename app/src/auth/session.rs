@@ -5,6 +5,7 @@
 use crate::error::AppError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use chrono::{DateTime, Utc};
+use cookie::{Cookie, SameSite};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
@@ -61,9 +62,14 @@ pub fn clear_cookie(secure: bool) -> String {
 }
 
 fn session_cookie(secure: bool, value: &str, max_age_secs: i64) -> String {
-    let name = cookie_name(secure);
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+    Cookie::build((cookie_name(secure), value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .secure(secure)
+        .build()
+        .to_string()
 }
 
 impl std::fmt::Debug for SessionToken {
@@ -170,11 +176,14 @@ mod tests {
     #[test]
     fn the_cookie_is_http_only_lax_and_secure_only_over_https() {
         let token = SessionToken::generate();
-        let plain = token.set_cookie(false);
-        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && !plain.contains("Secure"));
-        let secure = token.set_cookie(true);
-        assert!(secure.starts_with("__Host-session=") && secure.ends_with("; Secure"), "{secure}");
-        assert!(!secure.contains("Domain"), "{secure}");
-        assert!(clear_cookie(false).contains("Max-Age=0"));
+        let plain = Cookie::parse(token.set_cookie(false)).unwrap();
+        assert_eq!((plain.name(), plain.value()), ("session", token.as_str()));
+        assert_eq!((plain.http_only(), plain.same_site(), plain.secure()), (Some(true), Some(SameSite::Lax), None));
+        assert_eq!((plain.path(), plain.max_age()), (Some("/"), Some(cookie::time::Duration::days(SESSION_DAYS))));
+        let secure = Cookie::parse(token.set_cookie(true)).unwrap();
+        assert_eq!((secure.name(), secure.secure(), secure.path()), ("__Host-session", Some(true), Some("/")));
+        assert_eq!(secure.domain(), None, "{secure}");
+        let cleared = Cookie::parse(clear_cookie(false)).unwrap();
+        assert_eq!((cleared.value(), cleared.max_age()), ("", Some(cookie::time::Duration::ZERO)));
     }
 }

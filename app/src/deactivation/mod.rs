@@ -153,6 +153,10 @@ mod server {
         let me = me()?;
         let ctx = server_context();
         let locale = Locale::from_tag(locale).unwrap_or_default();
+        // Not the authority (the store checks the session's password entry again under the
+        // account's row lock, in the deletion's transaction): an answer first, with no database
+        // work, so that a session whose password is stale is sent to enter it again before
+        // the form is checked, and its form problems never count against the deletion limit.
         if !password_is_recent(&me) {
             return Err(AppError::PasswordTooOld);
         }

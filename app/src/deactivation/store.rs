@@ -213,6 +213,30 @@ pub async fn deactivate_in(
         Some(false) => return Err(DeactivateError::PasswordTooOld),
         Some(true) => {}
     }
+    let store = delete_locked(&mut *conn, account_id, email_digests).await?;
+    sqlx::query(sql::RECORD)
+        .bind(account_id)
+        .bind(&email_digests.block)
+        .bind(feedback.reason.code())
+        .bind(feedback.other_text.as_deref())
+        .bind(feedback.locale.tag())
+        .bind(if store.is_some() { "seller" } else { "buyer" })
+        .bind(&email_digests.key_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// What every deletion does to an account whose row the caller has locked, live: from
+/// the scrub to the store's open sales (see [`deactivate`]). The caller records it: the
+/// deletion with a tombstone, a reason and a place in the eraser's queue; a replay after a
+/// restore (`server/src/restore.rs`) with the block and the queue only. Answers the person's
+/// store, if a seller.
+pub async fn delete_locked(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    email_digests: &AddressDigests,
+) -> sqlx::Result<Option<Uuid>> {
     // A sign-up of the same address waits for this transaction, then finds the address blocked.
     lock_address(&mut *conn, &email_digests.block).await?;
     sqlx::query(sql::SCRUB_ACCOUNT).bind(account_id).bind(NO_PASSWORD).execute(&mut *conn).await?;
@@ -225,17 +249,7 @@ pub async fn deactivate_in(
         sqlx::query(sql::UNLIST_PRODUCTS).bind(store_id).execute(&mut *conn).await?;
         sqlx::query(sql::CANCEL_OPEN_SALES).bind(store_id).execute(&mut *conn).await?;
     }
-    sqlx::query(sql::RECORD)
-        .bind(account_id)
-        .bind(&email_digests.block)
-        .bind(feedback.reason.code())
-        .bind(feedback.other_text.as_deref())
-        .bind(feedback.locale.tag())
-        .bind(if store.is_some() { "seller" } else { "buyer" })
-        .bind(&email_digests.key_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    Ok(store)
 }
 
 /// Lists on the deactivation page show at most this many rows; the totals count on.

@@ -347,7 +347,7 @@ async fn forwarded_for_from_a_peer_that_is_not_trusted_is_ignored() {
 async fn two_hundred_parallel_sign_ups_keep_memory_bounded_and_health_answering() {
     // Arrange: the real server binary alone in its process, behind a "proxy" so that each
     // sign-up comes from an address of its own (past the per-address limit)
-    let (_, database_url) = crate::deletion::fresh_database().await;
+    let (_, database_url) = crate::helpers::fresh_database().await;
     let server = crate::helpers::ServerProcess::start(&database_url, &[("APP_TRUSTED_PROXIES", "127.0.0.1")]).await;
     let client = reqwest::Client::new();
     let idle_rss = server.rss_bytes();

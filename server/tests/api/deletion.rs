@@ -2,7 +2,7 @@
 //! what is left once the eraser is done. Also the shared helpers of `eraser.rs`: a person with
 //! unique personal data spread over every table, and the sweep that looks for it.
 
-use crate::helpers::{TestApp, TEST_SECRET};
+use crate::helpers::{fresh_database, TestApp, TEST_SECRET};
 use app::{
     auth::{
         digest::{AddressDigests, EmailDigester},
@@ -17,7 +17,7 @@ use app::{
 };
 use reqwest::StatusCode;
 use serde_json::Value;
-use sqlx::{postgres::PgPoolOptions, Connection, Executor, PgConnection, PgPool};
+use sqlx::PgPool;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -26,21 +26,6 @@ const PASSWORD: &str = "correct horse battery";
 // ---------------------------------------------------------------------------------------------
 // Helpers (also used by eraser.rs)
 // ---------------------------------------------------------------------------------------------
-
-/// A migrated, empty database of its own on the test cluster, and its URL.
-pub async fn fresh_database() -> (PgPool, String) {
-    let admin_url = std::env::var("TEST_DATABASE_URL")
-        .expect("TEST_DATABASE_URL is not set: run the tests with `cargo xtask test`, which starts PostgreSQL");
-    let name = format!("test_deletion_{}", Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&admin_url).await.expect("the test cluster answers");
-    admin.execute(format!(r#"CREATE DATABASE "{name}""#).as_str()).await.expect("create test database");
-    admin.close().await.ok();
-    let (base, _) = admin_url.rsplit_once('/').expect("a database URL ends in /<database>");
-    let url = format!("{base}/{name}");
-    let pool = PgPoolOptions::new().max_connections(30).connect(&url).await.expect("test pool");
-    sqlx::migrate!("../migrations").run(&pool).await.expect("migrations");
-    (pool, url)
-}
 
 /// A session of the account's own, with the password just entered in it, as after a sign-in.
 pub async fn session_of(pool: &PgPool, account_id: Uuid) -> SessionToken {

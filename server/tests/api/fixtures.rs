@@ -2,8 +2,7 @@
 //! its token, its refusal to start without the switch, its reach (fixture data only), and what
 //! it creates. (Without the feature: `no_fixtures.rs`.)
 
-use crate::deletion::fresh_database;
-use crate::helpers::{ServerProcess, TestApp, FIXTURES_TOKEN};
+use crate::helpers::{fresh_database, ServerProcess, TestApp, FIXTURES_TOKEN};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;

@@ -1,7 +1,8 @@
 //! Spawns the real server on port 0 against a fresh database on the test cluster.
 
 use server::{config::Config, startup::Application};
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{postgres::PgPoolOptions, Connection, Executor, PgConnection, PgPool};
+use uuid::Uuid;
 
 /// The `APP_SECRET` of every test server.
 pub const TEST_SECRET: &[u8] = b"integration-test-secret-integration-test-secret";
@@ -26,7 +27,7 @@ impl TestApp {
     /// `|config| config.demo_data = true`). Built with the `test-fixtures` feature, every test
     /// server has the fixtures API, with [`FIXTURES_TOKEN`].
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-        let database_url = fresh_database().await;
+        let database_url = empty_database().await;
         let mut config = test_config(&database_url);
         configure(&mut config);
         let app = Application::build(config).await.expect("the app starts");
@@ -34,6 +35,11 @@ impl TestApp {
         tokio::spawn(app.serve_until(std::future::pending()));
 
         TestApp { address, pool: sqlx::PgPool::connect(&database_url).await.expect("test pool"), client: new_client() }
+    }
+
+    /// A browser of its own on a server already running at `address` (a [`ServerProcess`]).
+    pub fn at(address: &str, pool: &sqlx::PgPool) -> TestApp {
+        TestApp { address: address.to_owned(), pool: pool.clone(), client: new_client() }
     }
 
     /// The same server from another browser: a cookie jar of its own.
@@ -73,23 +79,25 @@ fn new_client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
 }
 
-/// Creates an empty database on the cluster `cargo xtask test` started and returns its URL.
-async fn fresh_database() -> String {
+/// Creates an empty database of its own on the cluster `cargo xtask test` started (in
+/// `TEST_DATABASE_URL`) and returns its URL. For a server that migrates it itself.
+pub async fn empty_database() -> String {
     let admin_url = std::env::var("TEST_DATABASE_URL")
         .expect("TEST_DATABASE_URL is not set: run the tests with `cargo xtask test`, which starts PostgreSQL");
-    let name = format!("test_{}", uuid_like());
+    let name = format!("test_{}", Uuid::new_v4().simple());
     let mut admin = PgConnection::connect(&admin_url).await.expect("the test cluster answers");
     admin.execute(format!(r#"CREATE DATABASE "{name}""#).as_str()).await.expect("create test database");
+    admin.close().await.ok();
     let (base, _) = admin_url.rsplit_once('/').expect("a database URL ends in /<database>");
     format!("{base}/{name}")
 }
 
-fn uuid_like() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{}_{nanos}_{n}", std::process::id())
+/// A migrated, empty database of its own on the test cluster: a pool on it, and its URL.
+pub async fn fresh_database() -> (PgPool, String) {
+    let url = empty_database().await;
+    let pool = PgPoolOptions::new().max_connections(30).connect(&url).await.expect("test pool");
+    sqlx::migrate!("../migrations").run(&pool).await.expect("migrations");
+    (pool, url)
 }
 
 impl TestApp {
@@ -158,6 +166,17 @@ impl ServerProcess {
             .envs(env.iter().copied())
             .stdin(std::process::Stdio::null());
         command
+    }
+
+    /// Runs the binary with `args` (a subcommand) to its end: its exit status and what it printed.
+    pub async fn run_command(database_url: &str, args: &[&str]) -> std::process::Output {
+        #[cfg(feature = "test-fixtures")]
+        let env = &[("APP_TEST_FIXTURES", "1"), ("APP_TEST_FIXTURES_TOKEN", FIXTURES_TOKEN)][..];
+        #[cfg(not(feature = "test-fixtures"))]
+        let env = &[][..];
+        let mut command = Self::command(database_url, env);
+        command.args(args);
+        tokio::task::spawn_blocking(move || command.output().expect("the server binary runs")).await.unwrap()
     }
 
     /// Starts the binary and waits until it listens. Built with the `test-fixtures` feature, it
@@ -279,7 +298,7 @@ impl PrivateCluster {
             .filter(|bin| bin.join("pg_ctl").exists())
             .max()
             .expect("a PostgreSQL version with pg_ctl");
-        let dir = std::env::temp_dir().join(format!("deactivate-private-pg-{}", uuid_like()));
+        let dir = std::env::temp_dir().join(format!("deactivate-private-pg-{}", Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let settings = settings.iter().map(|setting| setting.to_string()).collect();

@@ -2,8 +2,8 @@
 //! with known reasons, no query over the tables, system columns included, pairs a reason with
 //! its account), and expired sessions and old rate-limit windows are purged.
 
-use crate::deletion::{fresh_database, session_of};
-use crate::helpers::TEST_SECRET;
+use crate::deletion::session_of;
+use crate::helpers::{fresh_database, TEST_SECRET};
 use app::{
     auth::digest::EmailDigester,
     deactivation::store::deactivate,

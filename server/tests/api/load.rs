@@ -8,8 +8,8 @@
 //! must take that without a panic. `LOAD_SECONDS` sets the run's length: 10 s by default, 60 for
 //! the full run.
 
-use crate::deletion::{fresh_database, seed, Person, Shape};
-use crate::helpers::ServerProcess;
+use crate::deletion::{seed, Person, Shape};
+use crate::helpers::{fresh_database, ServerProcess};
 use reqwest::{header, Client, StatusCode};
 use sqlx::PgPool;
 use std::time::{Duration, Instant};

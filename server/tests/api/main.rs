@@ -21,6 +21,7 @@ mod no_fixtures;
 mod on_disk;
 mod races;
 mod restarts;
+mod restore;
 mod schema;
 mod security;
 mod two_servers;

@@ -1,8 +1,7 @@
 //! The server as released, built without the `test-fixtures` feature: no fixtures API, whatever
 //! its environment. (With the feature: `fixtures.rs`.)
 
-use crate::deletion::fresh_database;
-use crate::helpers::{ServerProcess, TestApp};
+use crate::helpers::{fresh_database, ServerProcess, TestApp};
 use reqwest::{header, StatusCode};
 use serde_json::json;
 

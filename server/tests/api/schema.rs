@@ -168,7 +168,7 @@ async fn a_server_started_with_demo_data_lets_the_demo_accounts_sign_in() {
 #[tokio::test]
 async fn the_server_s_database_sessions_run_without_jit() {
     // Arrange
-    let (_, url) = crate::deletion::fresh_database().await;
+    let (_, url) = crate::helpers::fresh_database().await;
 
     // Act
     let pool = server::database::connect(&url).await.unwrap();

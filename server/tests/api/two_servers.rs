@@ -1,8 +1,8 @@
 //! Two server processes on one database, as behind a load balancer: they share the erasure
 //! queue without doing any account twice or deadlocking, and share sessions and rate limits.
 
-use crate::deletion::{delete_account, fresh_database, seed, traces_of, Shape};
-use crate::helpers::ServerProcess;
+use crate::deletion::{delete_account, seed, traces_of, Shape};
+use crate::helpers::{fresh_database, ServerProcess};
 use reqwest::{header, StatusCode};
 use std::time::Duration;
 

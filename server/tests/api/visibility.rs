@@ -1,7 +1,8 @@
 //! Nothing of a deleted person is shown to anyone from the moment the deletion commits, while
 //! the eraser has not reached their rows yet (no eraser runs on these databases).
 
-use crate::deletion::{delete_account, fresh_database, seed, Shape};
+use crate::deletion::{delete_account, seed, Shape};
+use crate::helpers::fresh_database;
 use app::account::store::{messages, orders};
 use sqlx::PgPool;
 use uuid::Uuid;

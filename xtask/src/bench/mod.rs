@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick]` (DESIGN.md section 8): every figure against a baseline
+//! `cargo xtask bench [--quick]` (docs/design.md, "Performance budgets"): every figure against a baseline
 //! measured in the same run, on a throwaway cluster, against the release build.
 //!
 //! 1. bytes of a first visit to `/en/account/deactivate` (the browser's own list, `browser.rs`);

@@ -1,4 +1,4 @@
-//! The benchmark's figures, their verdicts against DESIGN.md section 8, BENCHMARKS.md and the
+//! The benchmark's figures, their verdicts against docs/design.md ("Performance budgets"), BENCHMARKS.md and the
 //! SVG plots.
 
 use super::browser::Resource;
@@ -333,7 +333,7 @@ fn markdown(f: &Figures) -> String {
     let _ = writeln!(
         s,
         "# Benchmarks\n\nWritten by `{command}`{note}. Every figure is measured against its baseline in the same run \
-         (these machines are shared and noisy: ratios hold, absolute times do not). Budgets: DESIGN.md section 8.\n\n\
+         (these machines are shared and noisy: ratios hold, absolute times do not). Budgets: docs/design.md, \"Performance budgets\".\n\n\
          Machine: {}.\n",
         f.machine
     );

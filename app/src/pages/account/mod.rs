@@ -15,6 +15,7 @@ use leptos_router::{
     components::{Outlet, Redirect, A},
     hooks::use_location,
 };
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Who is signed in, loaded once per page by the locale layout and shared by the header and
 /// the account pages.
@@ -55,14 +56,12 @@ pub fn AccountLayout() -> impl IntoView {
     }
 }
 
-/// Enough percent-encoding for a path and query carried in a query parameter.
+/// What stays as it is in a path and query carried in a query parameter: the unreserved
+/// characters of RFC 3986 and `/`.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+
 fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
 
 #[cfg(test)]
