@@ -78,31 +78,46 @@ async fn an_unknown_page_is_a_localized_404() {
     assert!(response.text().await.unwrap().contains("Sivua ei löytynyt"));
 }
 
+/// The server's end of every TCP connection to `server` open in this process (the test's
+/// server runs in it): each fd of ours that is a socket whose local address is the server's and
+/// that has a peer (the listener has none).
+fn accepted_sockets(server: std::net::SocketAddr) -> Vec<std::os::fd::RawFd> {
+    use std::os::fd::BorrowedFd;
+    let fds =
+        std::fs::read_dir("/proc/self/fd").unwrap().filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok());
+    fds.filter(|&fd: &std::os::fd::RawFd| {
+        // SAFETY: only borrowed for the two queries below; if another test thread closed the fd
+        // meanwhile (or it is no socket), they fail with EBADF or ENOTSOCK and it is skipped.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+        let socket = socket2::SockRef::from(&borrowed);
+        let local = socket.local_addr().ok().and_then(|address| address.as_socket());
+        local == Some(server) && socket.peer_addr().is_ok()
+    })
+    .collect()
+}
+
 #[tokio::test]
-async fn twenty_requests_on_one_kept_alive_connection_do_not_wait_for_delayed_acks() {
-    // Arrange: a 6 KB stylesheet to serve, and one client, so one connection for every request
-    let site = std::env::temp_dir().join(format!("deactivate-site-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(site.join("pkg")).unwrap();
-    std::fs::write(site.join("pkg/deactivate.css"), "a{color:red}\n".repeat(500)).unwrap();
-    let root = site.to_str().unwrap().to_owned();
-    let app = TestApp::spawn_with(|config| config.leptos.site_root = root.into()).await;
+async fn every_connection_the_server_accepts_has_tcp_nodelay() {
+    // Arrange: one client, so one kept-alive connection for both requests
+    let app = TestApp::spawn().await;
     let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
-    let url = app.url("/pkg/deactivate.css");
-    assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
+    let server: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
 
     // Act
-    let started = std::time::Instant::now();
-    for _ in 0..20 {
-        let response = client.get(&url).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.bytes().await.unwrap().len(), 6500);
+    for _ in 0..2 {
+        assert_eq!(client.get(app.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
     }
-    let elapsed = started.elapsed();
 
-    // Assert: a response written in two pieces (head, then body) waits ~40 ms for the client's
-    // delayed ACK unless the server sets TCP_NODELAY (measured here: 363 ms for 20 without it,
-    // 13-23 ms with it)
-    eprintln!("20 kept-alive stylesheet requests: {elapsed:?}");
-    assert!(elapsed < std::time::Duration::from_millis(200), "20 kept-alive requests took {elapsed:?}");
-    std::fs::remove_dir_all(site).unwrap();
+    // Assert: without TCP_NODELAY, a response written in two pieces (head, then body) on a
+    // reused connection waits for the client's delayed ACK, up to 40 ms (measured before the
+    // fix: 363 ms for 20 stylesheet requests; 13-23 ms after). Checked on the socket itself,
+    // not by timing: timings on these shared machines swung from 13 to 356 ms with the fix.
+    let sockets = accepted_sockets(server);
+    assert!(!sockets.is_empty(), "the server's end of the client's connection is found");
+    for fd in sockets {
+        // SAFETY: as in `accepted_sockets`.
+        let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+        let nodelay = socket2::SockRef::from(&borrowed).tcp_nodelay();
+        assert!(nodelay.unwrap(), "an accepted connection without TCP_NODELAY (fd {fd})");
+    }
 }
