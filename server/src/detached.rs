@@ -15,11 +15,13 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use tracing::Instrument;
 
 /// Middleware: runs the rest of the stack for `request` in a spawned task and waits for it. The
 /// task outlives this future when the client leaves.
 pub async fn run_to_the_end(request: Request, next: Next) -> Response {
-    match tokio::spawn(next.run(request)).await {
+    // In the request's span, so that its log lines keep the request's id.
+    match tokio::spawn(next.run(request).in_current_span()).await {
         Ok(response) => response,
         Err(error) => {
             tracing::error!(%error, "a request's task failed");

@@ -4,6 +4,7 @@ use crate::{
     config::Config,
     database, demo, detached, health,
     locale_redirect::redirect_to_locale,
+    request_id,
     security::{self, PublicOrigin},
     sessions::resolve_session,
 };
@@ -184,7 +185,7 @@ fn router(state: AppState, fixture_routes: Router<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.server.clone(), resolve_session))
         .layer(middleware::from_fn(detached::run_to_the_end));
 
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -195,8 +196,8 @@ fn router(state: AppState, fixture_routes: Router<AppState>) -> Router {
         .layer(middleware::from_fn(redirect_to_locale))
         .layer(middleware::from_fn_with_state(state.origin.clone(), security::refuse_cross_site))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(middleware::from_fn_with_state(state.origin.clone(), security::security_headers))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state.origin.clone(), security::security_headers));
+    request_id::layer(router).with_state(state)
 }
 
 /// What server functions find in the Leptos context.

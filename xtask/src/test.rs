@@ -289,6 +289,8 @@ fn playwright_against_server(ws: &Workspace, database: &(String, String), binary
         .current_dir(ws.root.join("end2end"))
         .env("BASE_URL", format!("http://{addr}"))
         .env("FIXTURES_TOKEN", &token)
+        // The fixtures attach the server's log lines of a failed test (tests/support/fixtures.ts).
+        .env("SERVER_LOG", &log_path)
         .stdin(Stdio::null());
     announce(&format!("BASE_URL=http://{addr} FIXTURES_TOKEN=<the server's> npx playwright test (in end2end/)"));
     let succeeded = process::succeeds(&mut cmd)?;

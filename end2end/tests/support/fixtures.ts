@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { test as base, expect, type Page } from "@playwright/test";
 import en from "../../../locales/en.json";
 import fi from "../../../locales/fi.json";
@@ -6,6 +7,15 @@ import fi from "../../../locales/fi.json";
 export const messages = { en, fi } as const;
 export type LocaleTag = keyof typeof messages;
 export const locales: LocaleTag[] = ["en", "fi"];
+
+interface ServerLog {
+  /**
+   * The `x-request-id` every request of this test's browser context sends; the server writes it
+   * on each log line of those requests. When the test fails, the server log's lines that name it
+   * are attached to the report (`SERVER_LOG`: the log's path, set by `cargo xtask test`).
+   */
+  requestId: string;
+}
 
 interface PageChecks {
   /** HTTP statuses this test provokes on purpose (a refused sign-in is a 401). */
@@ -20,7 +30,24 @@ interface PageChecks {
  * Every test fails on a console error, an uncaught page error or a hydration warning: the page
  * must be clean, not just look right.
  */
-export const test = base.extend<PageChecks>({
+export const test = base.extend<PageChecks & ServerLog>({
+  requestId: [
+    async ({ context }, use, testInfo) => {
+      const id = `e2e-${testInfo.testId}-${testInfo.retry}`;
+      await context.setExtraHTTPHeaders({ "x-request-id": id });
+      await use(id);
+      const log = process.env.SERVER_LOG;
+      if (testInfo.status !== testInfo.expectedStatus && log && fs.existsSync(log)) {
+        const lines = fs
+          .readFileSync(log, "utf8")
+          .split("\n")
+          .filter((line) => line.includes(`id=${id} `) || line.endsWith(`id=${id}`));
+        const body = lines.length > 0 ? lines.join("\n") : `no line of ${log} names ${id}`;
+        await testInfo.attach("server log", { body, contentType: "text/plain" });
+      }
+    },
+    { auto: true },
+  ],
   expectedStatuses: async ({}, use) => {
     await use(new Set());
   },

@@ -20,6 +20,7 @@ mod load;
 mod no_fixtures;
 mod on_disk;
 mod races;
+mod request_id;
 mod restarts;
 mod restore;
 mod schema;
