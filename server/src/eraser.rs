@@ -6,14 +6,16 @@
 //! locks for long or stalls other users:
 //!
 //! 1. `messages`: the messages they wrote, in the order of `messages_author_id_idx`;
-//! 2. `orders`: their purchases lose the buyer and the shipping snapshot (the seller keeps its record);
-//! 3. `conversations`: those they started as a buyer lose the buyer and the subject they wrote
+//! 2. `replies`: the stores' messages in their conversations as a buyer lose the copy of the
+//!    buyer they carry for the pages (migration 0011);
+//! 3. `orders`: their purchases lose the buyer and the shipping snapshot (the seller keeps its record);
+//! 4. `conversations`: those they started as a buyer lose the buyer and the subject they wrote
 //!    (the store keeps its messages);
-//! 4. `product_links`: sales records of their store stop pointing at its products (titles stay);
-//! 5. `products`: their store's products are deleted;
-//! 6. `addresses`: their addresses are deleted;
-//! 7. `store`: their store loses its owner and name (shown as "Deleted account"); its sales stay;
-//! 8. `account`: the account row goes, with the queue row, in one transaction.
+//! 5. `product_links`: sales records of their store stop pointing at its products (titles stay);
+//! 6. `products`: their store's products are deleted;
+//! 7. `addresses`: their addresses are deleted;
+//! 8. `store`: their store loses its owner and name (shown as "Deleted account"); its sales stay;
+//! 9. `account`: the account row goes, with the queue row, in one transaction.
 //!
 //! Each batch claims one queued account with `FOR UPDATE SKIP LOCKED` (several server processes
 //! share the queue; each account is worked on by one batch at a time): the due account whose
@@ -119,6 +121,7 @@ impl Settings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     Messages,
+    Replies,
     Orders,
     Conversations,
     ProductLinks,
@@ -129,8 +132,9 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 8] = [
+    pub const ALL: [Step; 9] = [
         Step::Messages,
+        Step::Replies,
         Step::Orders,
         Step::Conversations,
         Step::ProductLinks,
@@ -143,6 +147,7 @@ impl Step {
     pub fn code(self) -> &'static str {
         match self {
             Step::Messages => "messages",
+            Step::Replies => "replies",
             Step::Orders => "orders",
             Step::Conversations => "conversations",
             Step::ProductLinks => "product_links",
@@ -168,7 +173,7 @@ impl Step {
     /// times a delete.
     pub fn cost(self) -> i64 {
         match self {
-            Step::Orders | Step::Conversations | Step::ProductLinks => 5,
+            Step::Replies | Step::Orders | Step::Conversations | Step::ProductLinks => 5,
             _ => 1,
         }
     }
@@ -186,6 +191,14 @@ impl Step {
             Step::Messages => {
                 "DELETE FROM messages
                   WHERE ctid = ANY(ARRAY(SELECT ctid FROM messages WHERE author_id = $1 LIMIT $2))"
+            }
+            // The store's messages in the person's conversations as a buyer carry the buyer (for
+            // the buyer's own pages, migration 0011): they lose it, through the small partial
+            // index of such replies (the person's own messages are gone by now).
+            Step::Replies => {
+                "UPDATE messages SET buyer_id = NULL
+                  WHERE ctid = ANY(ARRAY(SELECT ctid FROM messages
+                                          WHERE buyer_id = $1 AND author_id IS DISTINCT FROM buyer_id LIMIT $2))"
             }
             Step::Orders => {
                 "UPDATE orders
@@ -628,7 +641,7 @@ async fn run_step(conn: &mut PgConnection, account_id: Uuid, step: Step, limit: 
     let advance_if_short =
         |rows: u64| Outcome { rows, next: Next::Step(if rows < limit as u64 { step.next() } else { step }) };
     match step {
-        Step::Messages | Step::Orders | Step::Conversations | Step::ProductLinks | Step::Addresses => {
+        Step::Messages | Step::Replies | Step::Orders | Step::Conversations | Step::ProductLinks | Step::Addresses => {
             let rows =
                 sqlx::query(step.chunk_sql()).bind(account_id).bind(limit).execute(&mut *conn).await?.rows_affected();
             Ok(advance_if_short(rows))
@@ -671,6 +684,15 @@ async fn run_step(conn: &mut PgConnection, account_id: Uuid, step: Step, limit: 
                 .execute(&mut *conn)
                 .await?
                 .rows_affected();
+            // A store's reply written since the `replies` step carries the buyer too, and no
+            // foreign key would find it: the partial index of replies holds only such rows.
+            let replies = sqlx::query(
+                "UPDATE messages SET buyer_id = NULL WHERE buyer_id = $1 AND author_id IS DISTINCT FROM buyer_id",
+            )
+            .bind(account_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
             // Every table that points at the account does so with a plain foreign key, so the
             // DELETE itself finds anything written for the account while it was being erased (a
             // message racing the deletion, say); then go round once more. No separate check:
@@ -683,12 +705,12 @@ async fn run_step(conn: &mut PgConnection, account_id: Uuid, step: Step, limit: 
             match deleted {
                 Ok(done) => {
                     savepoint.commit().await?;
-                    Ok(Outcome { rows: sessions + done.rows_affected(), next: Next::Finished })
+                    Ok(Outcome { rows: sessions + replies + done.rows_affected(), next: Next::Finished })
                 }
                 Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => {
                     savepoint.rollback().await?;
                     tracing::warn!(%account_id, "rows were added during the erasure: erasing them too");
-                    Ok(Outcome { rows: sessions, next: Next::Step(Step::Messages) })
+                    Ok(Outcome { rows: sessions + replies, next: Next::Step(Step::Messages) })
                 }
                 Err(error) => Err(error),
             }

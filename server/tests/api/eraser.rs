@@ -570,7 +570,8 @@ async fn every_chunked_step_walks_the_person_s_rows_through_an_index() {
 
     // Act
     let mut plans = Vec::new();
-    for step in [Step::Messages, Step::Orders, Step::Conversations, Step::ProductLinks, Step::Addresses] {
+    for step in [Step::Messages, Step::Replies, Step::Orders, Step::Conversations, Step::ProductLinks, Step::Addresses]
+    {
         let mut tx = pool.begin().await.unwrap();
         sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await.unwrap();
         let plan: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {}", step.chunk_sql()))
@@ -588,6 +589,8 @@ async fn every_chunked_step_walks_the_person_s_rows_through_an_index() {
     }
     let (_, messages) = &plans[0];
     assert!(messages.contains("Tid Scan on messages") && messages.contains("messages_author_id_idx"), "{messages}");
+    let (_, replies) = &plans[1];
+    assert!(replies.contains("messages_replies_idx"), "the replies step walks the replies only:\n{replies}");
 }
 
 /// The eraser runs flat out on a quiet database, and rests after its batches while anyone else
