@@ -19,6 +19,7 @@ mod least_privilege;
 mod no_fixtures;
 mod on_disk;
 mod pages;
+mod pool;
 mod races;
 mod restarts;
 mod schema;
