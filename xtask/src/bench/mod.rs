@@ -178,7 +178,8 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
     let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     let _nginx = Nginx::start(nginx_port, &borrowed, &ws.root.join("target/bench-nginx"))?;
     let page = |keep_alive| {
-        let server = Request { url: format!("http://{addr}{PAGE}"), cookie: Some(&page_cookie), form: None, keep_alive };
+        let server =
+            Request { url: format!("http://{addr}{PAGE}"), cookie: Some(&page_cookie), form: None, keep_alive };
         let nginx = Request {
             url: format!("http://127.0.0.1:{nginx_port}/deactivate.html"),
             cookie: None,
@@ -194,8 +195,10 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
     let (server_page, nginx_page) = page(true);
     let ssr_keep_alive = serve_rounds(plan, &server_page, &nginx_page)?;
     let stylesheet = format!("/{}/{}.css", ws.leptos.site_pkg_dir, ws.leptos.output_name);
-    let asset = |base: String| Request { url: format!("{base}{stylesheet}"), cookie: None, form: None, keep_alive: true };
-    let static_asset = static_asset_rounds(plan, &asset(format!("http://{addr}")), &asset(format!("http://127.0.0.1:{nginx_port}")))?;
+    let asset =
+        |base: String| Request { url: format!("{base}{stylesheet}"), cookie: None, form: None, keep_alive: true };
+    let static_asset =
+        static_asset_rounds(plan, &asset(format!("http://{addr}")), &asset(format!("http://127.0.0.1:{nginx_port}")))?;
 
     println!("\n==> 1 and 6. first-visit bytes and hydration in Chromium ({} runs)", plan.hydration_runs);
     let browser = browser::measure(
@@ -236,8 +239,12 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
     );
     let viewer = session(&accounts.viewer)?;
     let writer = session(&accounts.writer)?;
-    let view =
-        Request { url: format!("http://{addr}/en/account/orders"), cookie: Some(&viewer), form: None, keep_alive: false };
+    let view = Request {
+        url: format!("http://{addr}/en/account/orders"),
+        cookie: Some(&viewer),
+        form: None,
+        keep_alive: false,
+    };
     let write = Request {
         url: format!("http://{addr}/api/update_profile"),
         cookie: Some(&writer),

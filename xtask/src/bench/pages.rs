@@ -29,8 +29,12 @@ pub struct AccountPage {
 pub fn measure(plan: &Plan, addr: SocketAddr, huge_cookie: &str, tiny_cookie: &str) -> Result<Vec<AccountPage>> {
     let mut pages: Vec<AccountPage> =
         PAGES.iter().map(|&(name, path)| AccountPage { name, path, tiny: Vec::new(), huge: Vec::new() }).collect();
-    let request =
-        |path: &str, cookie| Request { url: format!("http://{addr}{path}"), cookie: Some(cookie), form: None, keep_alive: false };
+    let request = |path: &str, cookie| Request {
+        url: format!("http://{addr}{path}"),
+        cookie: Some(cookie),
+        form: None,
+        keep_alive: false,
+    };
     for page in &pages {
         for cookie in [tiny_cookie, huge_cookie] {
             let (status, _) = crate::net::http_get(addr, page.path, &[("Cookie", &format!("session={cookie}"))])?;

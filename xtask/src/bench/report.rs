@@ -406,7 +406,9 @@ fn markdown(f: &Figures) -> String {
         f.plan.rounds,
         f.plan.load_time.as_secs()
     );
-    for (mode, serving) in [("every request on a new connection", &f.ssr), ("keep-alive connections", &f.ssr_keep_alive)] {
+    for (mode, serving) in
+        [("every request on a new connection", &f.ssr), ("keep-alive connections", &f.ssr_keep_alive)]
+    {
         let _ = writeln!(s, "{mode}:\n");
         let _ = writeln!(s, "| round | server req/s | nginx req/s | open-loop rate | server p50 / p99 / p99.9 | nginx p50 / p99 / p99.9 |\n| --- | --- | --- | --- | --- | --- |");
         for (i, r) in serving.rounds.iter().enumerate() {
