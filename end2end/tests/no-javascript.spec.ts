@@ -38,3 +38,27 @@ for (const locale of ["en", "fi"] as const) {
     await expect(page).toHaveURL(new RegExp(`/${locale}/login\\?next=`));
   });
 }
+
+test("without JavaScript the pager of Messages is plain links: older, last, newer, first", async ({ page, request }) => {
+  const t = messages.en;
+  const account = await createAccount(request, { locale: "en", messages: 25 });
+  await signIn(page, account);
+  const message = (n: number) => page.getByText(`Fixture message ${n} from the ${n % 2 ? "buyer" : "store"}`, { exact: true });
+  const pager = page.getByRole("navigation", { name: t.pagination });
+
+  await page.goto("/en/account/messages");
+  await expect(message(25)).toBeVisible();
+  await pager.getByRole("link", { name: t.page_next }).click();
+  await expect(page).toHaveURL(/\?page=after\./);
+  await expect(message(15)).toBeVisible();
+  await expect(message(16)).toHaveCount(0);
+  await pager.getByRole("link", { name: t.page_last }).click();
+  await expect(message(1)).toBeVisible();
+  await expect(pager.getByRole("link", { name: t.page_next })).toHaveCount(0);
+  await pager.getByRole("link", { name: t.page_previous }).click();
+  await expect(page).toHaveURL(/\?page=before\./);
+  await expect(message(11)).toBeVisible();
+  await expect(message(10)).toHaveCount(0);
+  await pager.getByRole("link", { name: t.page_first }).click();
+  await expect(message(25)).toBeVisible();
+});

@@ -3,7 +3,7 @@
 use sqlx::{
     migrate::{MigrateError, Migrator},
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool,
+    Connection, PgPool,
 };
 use std::{collections::HashMap, str::FromStr, time::Duration};
 
@@ -12,9 +12,30 @@ use std::{collections::HashMap, str::FromStr, time::Duration};
 /// whose *estimated* cost passes `jit_above_cost`, and statistics taken while an account still
 /// had a million messages put the estimate of its last foreign key checks there: the eraser's
 /// last batch paid 50 to 100 ms of compilation for 10 ms of work.
+///
+/// A connection that sat idle for [`PING_AFTER_IDLE`] is pinged before use, as sqlx does on
+/// every acquire by default: a busy server would pay a round trip for nothing on each of the
+/// signed-in page's two acquires (issue 14), while one after a quiet spell, when a database
+/// restart or a dropped connection would show, still finds a dead connection before a query does.
 pub async fn connect(database_url: &str) -> sqlx::Result<PgPool> {
-    PgPoolOptions::new().max_connections(20).acquire_timeout(ACQUIRE_TIMEOUT).connect_with(options(database_url)?).await
+    PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+        .connect_with(options(database_url)?)
+        .await
 }
+
+/// See [`connect`].
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// The name the eraser's sessions go by in `pg_stat_activity`, so that it can tell its own
 /// work from everyone else's ([`crate::eraser::rest_after`]).

@@ -86,12 +86,84 @@ pub struct MessageRow {
     pub sent_on: String,
 }
 
-/// One page of a long list, and whether another follows.
+/// Where a page of a long list (newest first) starts: the `page` value of its address. Pages
+/// are found by key, never by counting rows from the start, so the last page of a million rows
+/// costs what the first does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAt {
+    /// The newest rows: no `page`.
+    First,
+    /// The oldest rows: `page=last`.
+    Last,
+    /// The rows older than the key: `page=after.<key>`.
+    After(PageKey),
+    /// The rows newer than the key: `page=before.<key>`.
+    Before(PageKey),
+}
+
+/// A row's place in its list: its time in microseconds since 1970 (a message's `sent_at`, an
+/// order's `placed_at`), then its number for rows of the same time (a message's id, an order's
+/// number). Written `<micros>.<number>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageKey {
+    pub micros: i64,
+    pub number: i64,
+}
+
+impl PageKey {
+    /// Times a key may hold: the years 1 to 9999 (what PostgreSQL and the pages can show).
+    pub const MICROS: std::ops::RangeInclusive<i64> = -62_135_596_800_000_000..=253_402_300_799_999_999;
+
+    fn parse(text: &str) -> Option<PageKey> {
+        let (micros, number) = text.split_once('.')?;
+        let digits =
+            |t: &str| !t.is_empty() && t.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'));
+        if !digits(micros) || !digits(number) {
+            return None;
+        }
+        let key = PageKey { micros: micros.parse().ok()?, number: number.parse().ok()? };
+        Self::MICROS.contains(&key.micros).then_some(key)
+    }
+}
+
+impl std::fmt::Display for PageKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.micros, self.number)
+    }
+}
+
+impl PageAt {
+    /// The `page` value of an address: empty is the first page; anything else unreadable is
+    /// `None`.
+    pub fn parse(text: &str) -> Option<PageAt> {
+        match text {
+            "" => Some(PageAt::First),
+            "last" => Some(PageAt::Last),
+            _ => match text.split_once('.')? {
+                ("after", key) => PageKey::parse(key).map(PageAt::After),
+                ("before", key) => PageKey::parse(key).map(PageAt::Before),
+                _ => None,
+            },
+        }
+    }
+
+    /// The `page` value that [`PageAt::parse`] reads back.
+    pub fn query(&self) -> String {
+        match self {
+            PageAt::First => String::new(),
+            PageAt::Last => "last".to_owned(),
+            PageAt::After(key) => format!("after.{key}"),
+            PageAt::Before(key) => format!("before.{key}"),
+        }
+    }
+}
+
+/// One page of a long list, and the `page` values of its neighbours (`None`: no rows that way).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub rows: Vec<T>,
-    pub number: i64,
-    pub has_next: bool,
+    pub newer: Option<String>,
+    pub older: Option<String>,
 }
 
 #[server(prefix = "/api", endpoint = "account_overview")]
@@ -100,13 +172,13 @@ pub async fn account_overview() -> Result<Overview, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "my_orders")]
-pub async fn my_orders(page: i64) -> Result<Page<OrderRow>, AppError> {
-    server::orders(page).await.map_err(with_status)
+pub async fn my_orders(page: String) -> Result<Page<OrderRow>, AppError> {
+    server::orders(&page).await.map_err(with_status)
 }
 
 #[server(prefix = "/api", endpoint = "my_messages")]
-pub async fn my_messages(page: i64) -> Result<Page<MessageRow>, AppError> {
-    server::messages(page).await.map_err(with_status)
+pub async fn my_messages(page: String) -> Result<Page<MessageRow>, AppError> {
+    server::messages(&page).await.map_err(with_status)
 }
 
 #[server(prefix = "/api", endpoint = "update_profile")]
@@ -121,7 +193,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::{store, MessageRow, OrderRow, Overview, Page, Profile};
+    use super::{store, MessageRow, OrderRow, Overview, Page, PageAt, Profile};
     use crate::{
         auth::{session::require_signed_in, store as auth_store},
         domain::{
@@ -137,13 +209,15 @@ mod server {
         Ok(store::overview(&server_context().pool, me.account_id).await?)
     }
 
-    pub async fn orders(page: i64) -> Result<Page<OrderRow>, AppError> {
+    pub async fn orders(page: &str) -> Result<Page<OrderRow>, AppError> {
         let me = require_signed_in()?;
+        let page = PageAt::parse(page).ok_or(AppError::Malformed)?;
         Ok(store::orders(&server_context().pool, me.account_id, page).await?)
     }
 
-    pub async fn messages(page: i64) -> Result<Page<MessageRow>, AppError> {
+    pub async fn messages(page: &str) -> Result<Page<MessageRow>, AppError> {
         let me = require_signed_in()?;
+        let page = PageAt::parse(page).ok_or(AppError::Malformed)?;
         Ok(store::messages(&server_context().pool, me.account_id, page).await?)
     }
 
@@ -182,5 +256,39 @@ mod tests {
         assert_eq!(capped(0), "0");
         assert_eq!(capped(COUNT_CAP), "9999");
         assert_eq!(capped(COUNT_CAP + 1), "9999+");
+    }
+
+    #[test]
+    fn page_values_read_back_what_they_wrote_and_nothing_else() {
+        let key = PageKey { micros: 1_772_704_800_123_456, number: -7 };
+        for at in [PageAt::First, PageAt::Last, PageAt::After(key), PageAt::Before(key)] {
+            assert_eq!(PageAt::parse(&at.query()), Some(at), "{}", at.query());
+        }
+        assert_eq!(PageAt::After(key).query(), "after.1772704800123456.-7");
+        let ends = [*PageKey::MICROS.start(), *PageKey::MICROS.end()];
+        for micros in ends {
+            let key = PageKey { micros, number: i64::MIN };
+            assert_eq!(PageAt::parse(&format!("before.{key}")), Some(PageAt::Before(key)));
+        }
+        for unreadable in [
+            "2",
+            "first",
+            "LAST",
+            "after",
+            "after.",
+            "after.1",
+            "after.1.",
+            "after.1.2.3",
+            "after.+1.2",
+            "after. 1.2",
+            "after.1.2 ",
+            "after.--1.2",
+            "after.1.9223372036854775808",
+            "before.-62135596800000001.0",
+            "before.253402300800000000.0",
+            "aside.1.2",
+        ] {
+            assert_eq!(PageAt::parse(unreadable), None, "{unreadable}");
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! Reading and updating the signed-in person's own rows.
 
-use super::{MessageRow, OrderRow, OrderStatus, Overview, Page, Profile, COUNT_CAP, PAGE_SIZE};
+use super::{MessageRow, OrderRow, OrderStatus, Overview, Page, PageAt, PageKey, Profile, COUNT_CAP, PAGE_SIZE};
 use crate::auth::session::{self, SessionToken};
 use crate::domain::account::{Country, PersonName, Phone};
-use sqlx::PgPool;
+use chrono::{DateTime, Utc};
+use sqlx::{postgres::PgRow, PgPool, Row};
 use uuid::Uuid;
 
 const PROFILE_COLUMNS: &str =
@@ -32,62 +33,154 @@ pub async fn overview(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Overview>
     Ok(Overview { profile: profile_of(profile), orders, messages })
 }
 
-/// Page `page` of `sql` (below 1 counts as 1; far past the end is simply empty), whose `$1` is the account and `$2`/`$3` the LIMIT and OFFSET:
-/// one row more than a page is fetched to know whether a next page exists; `row` turns each
-/// fetched row into what the page shows.
-async fn fetch_page<R, T>(
-    pool: &PgPool,
-    sql: &'static str,
-    account_id: Uuid,
-    page: i64,
-    row: impl FnMut(R) -> T,
-) -> sqlx::Result<Page<T>>
-where
-    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
-{
-    let page = page.max(1);
-    let offset = (page - 1).saturating_mul(PAGE_SIZE);
-    let mut rows: Vec<R> =
-        sqlx::query_as(sql).bind(account_id).bind(PAGE_SIZE + 1).bind(offset).fetch_all(pool).await?;
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    Ok(Page { rows: rows.into_iter().map(row).collect(), number: page, has_next })
+/// Which way a statement of a list reads from its key: towards older rows (the list's own
+/// order, newest first) or towards newer ones (read oldest first, then turned round).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Towards {
+    Older,
+    Newer,
 }
 
-pub async fn orders(pool: &PgPool, account_id: Uuid, page: i64) -> sqlx::Result<Page<OrderRow>> {
-    let sql = "SELECT o.number, s.name, o.status::text, o.total_minor, o.currency::text,
-                      to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
-                 FROM orders o JOIN stores s ON s.id = o.store_id
-                WHERE o.buyer_id = $1
-                ORDER BY o.placed_at DESC, o.number DESC
-                LIMIT $2 OFFSET $3";
-    fetch_page(pool, sql, account_id, page, |row: (i64, String, String, i64, String, String)| {
+impl Towards {
+    /// `{cmp}`, `{order}` and `{edge}` of a statement's text: the key comparison, the sort
+    /// direction, and the end of time a page without a key starts from.
+    fn fill(self, sql: &str) -> String {
+        let (cmp, order, edge) = match self {
+            Towards::Older => ("<", "DESC", "infinity"),
+            Towards::Newer => (">", "ASC", "-infinity"),
+        };
+        sql.replace("{cmp}", cmp).replace("{order}", order).replace("{edge}", edge)
+    }
+}
+
+/// One statement of a list, public so that tests can `EXPLAIN` it: `$1` the account, `$2`/`$3`
+/// the key (`$2` NULL: from the newest or the oldest row), `$4` the most rows; each row ends with
+/// its key's time and number.
+pub fn orders_sql(towards: Towards) -> String {
+    towards.fill(
+        "SELECT o.number, s.name, o.status::text, o.total_minor, o.currency::text,
+                to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), o.placed_at, o.number
+           FROM orders o JOIN stores s ON s.id = o.store_id
+          WHERE o.buyer_id = $1 AND (o.placed_at, o.number) {cmp} (coalesce($2, '{edge}'::timestamptz), $3)
+          ORDER BY o.placed_at {order}, o.number {order}
+          LIMIT $4",
+    )
+}
+
+/// See [`orders_sql`]. The messages of every conversation the person is in, as the buyer
+/// (`messages_buyer_id_idx`) or as the store's owner (`messages_store_id_idx`): each side read in
+/// key order up to a page, then the two merged (`UNION`: a person who writes to their own store
+/// is on both sides of one conversation).
+///
+/// Whatever a deleted account wrote (its messages, the subject of a conversation it started as
+/// the buyer) and its name are left out from the moment the deletion commits, long before the
+/// eraser removes them: only a live buyer or store owner (`buyer`, `owner`) is shown.
+pub fn messages_sql(towards: Towards) -> String {
+    towards.fill(
+        "SELECT CASE WHEN buyer.id IS NOT NULL THEN c.subject END,
+                CASE WHEN c.buyer_id = $1 THEN CASE WHEN owner.id IS NOT NULL THEN s.name ELSE '' END
+                     ELSE coalesce(buyer.name, '') END,
+                m.author_id = $1,
+                CASE WHEN m.author_id IN (buyer.id, owner.id) THEN m.body END,
+                to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+                m.sent_at, m.id
+           FROM ((SELECT id, conversation_id, author_id, body, sent_at FROM messages
+                   WHERE buyer_id = $1 AND (sent_at, id) {cmp} (coalesce($2, '{edge}'::timestamptz), $3)
+                   ORDER BY sent_at {order}, id {order} LIMIT $4)
+                 UNION
+                 (SELECT sold.* FROM stores mine CROSS JOIN LATERAL (
+                      SELECT id, conversation_id, author_id, body, sent_at FROM messages
+                       WHERE store_id = mine.id AND (sent_at, id) {cmp} (coalesce($2, '{edge}'::timestamptz), $3)
+                       ORDER BY sent_at {order}, id {order} LIMIT $4) sold
+                   WHERE mine.owner_id = $1)
+                 ORDER BY sent_at {order}, id {order} LIMIT $4) m
+           JOIN conversations c ON c.id = m.conversation_id
+           JOIN stores s ON s.id = c.store_id
+           LEFT JOIN accounts buyer ON buyer.id = c.buyer_id AND buyer.deleted_at IS NULL
+           LEFT JOIN accounts owner ON owner.id = s.owner_id AND owner.deleted_at IS NULL
+          ORDER BY m.sent_at {order}, m.id {order}",
+    )
+}
+
+/// The page `at` of the list that `sql` reads (see [`orders_sql`]); `row` turns each fetched row
+/// into what the page shows (its first columns: the key's two come last). A page fetches one row
+/// more than it shows, to know whether more follow that way. A page of newer rows that reaches
+/// the newest is the first page, so that the first page is always full.
+async fn fetch_page<R, T>(
+    pool: &PgPool,
+    sql: fn(Towards) -> String,
+    account_id: Uuid,
+    mut at: PageAt,
+    row: impl Fn(R) -> T,
+) -> sqlx::Result<Page<T>>
+where
+    R: for<'r> sqlx::FromRow<'r, PgRow>,
+{
+    loop {
+        let (towards, key) = match at {
+            PageAt::First => (Towards::Older, None),
+            PageAt::Last => (Towards::Newer, None),
+            PageAt::After(key) => (Towards::Older, Some(key)),
+            PageAt::Before(key) => (Towards::Newer, Some(key)),
+        };
+        let time = match key {
+            Some(key) => Some(
+                DateTime::<Utc>::from_timestamp_micros(key.micros)
+                    .ok_or_else(|| sqlx::Error::Decode(format!("page key {key} is out of range").into()))?,
+            ),
+            None => None,
+        };
+        let fetched = sqlx::query(&sql(towards))
+            .bind(account_id)
+            .bind(time)
+            .bind(key.map_or(if towards == Towards::Older { i64::MAX } else { i64::MIN }, |k| k.number))
+            .bind(PAGE_SIZE + 1)
+            .fetch_all(pool)
+            .await?;
+        let more = fetched.len() as i64 > PAGE_SIZE;
+        if matches!(at, PageAt::Before(_)) && !more {
+            at = PageAt::First;
+            continue;
+        }
+        let mut rows = Vec::with_capacity(fetched.len());
+        for fetched in fetched.iter().take(PAGE_SIZE as usize) {
+            let columns = fetched.len();
+            let key = PageKey {
+                micros: fetched.try_get::<DateTime<Utc>, _>(columns - 2)?.timestamp_micros(),
+                number: fetched.try_get(columns - 1)?,
+            };
+            rows.push((R::from_row(fetched)?, key));
+        }
+        if towards == Towards::Newer {
+            rows.reverse();
+        }
+        let (first, last) = (rows.first().map(|(_, k)| *k), rows.last().map(|(_, k)| *k));
+        let (newer, older) = match at {
+            PageAt::First => (None, more.then_some(last).flatten().map(PageAt::After)),
+            PageAt::After(key) => {
+                (Some(PageAt::Before(first.unwrap_or(key))), more.then_some(last).flatten().map(PageAt::After))
+            }
+            PageAt::Last => (more.then_some(first).flatten().map(PageAt::Before), None),
+            PageAt::Before(key) => (first.map(PageAt::Before), Some(PageAt::After(last.unwrap_or(key)))),
+        };
+        return Ok(Page {
+            rows: rows.into_iter().map(|(r, _)| row(r)).collect(),
+            newer: newer.map(|at| at.query()),
+            older: older.map(|at| at.query()),
+        });
+    }
+}
+
+pub async fn orders(pool: &PgPool, account_id: Uuid, at: PageAt) -> sqlx::Result<Page<OrderRow>> {
+    fetch_page(pool, orders_sql, account_id, at, |row: (i64, String, String, i64, String, String)| {
         let (number, store, status, total_minor, currency, placed_on) = row;
         OrderRow { number, store, status: OrderStatus::from_code(&status), total_minor, currency, placed_on }
     })
     .await
 }
 
-/// The messages of every conversation the person is in, as buyer or as the store's owner.
-/// Whatever a deleted account wrote (its messages, the subject of a conversation it started as
-/// the buyer) and its name are left out from the moment the deletion commits, long before the
-/// eraser removes them: only a live buyer or store owner (`buyer`, `owner`) is shown.
-pub async fn messages(pool: &PgPool, account_id: Uuid, page: i64) -> sqlx::Result<Page<MessageRow>> {
-    let sql = "SELECT CASE WHEN buyer.id IS NOT NULL THEN c.subject END,
-                      CASE WHEN c.buyer_id = $1 THEN CASE WHEN owner.id IS NOT NULL THEN s.name ELSE '' END
-                           ELSE coalesce(buyer.name, '') END,
-                      m.author_id = $1,
-                      CASE WHEN m.author_id IN (buyer.id, owner.id) THEN m.body END,
-                      to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
-                 FROM conversations c
-                 JOIN stores s ON s.id = c.store_id
-                 LEFT JOIN accounts buyer ON buyer.id = c.buyer_id AND buyer.deleted_at IS NULL
-                 LEFT JOIN accounts owner ON owner.id = s.owner_id AND owner.deleted_at IS NULL
-                 JOIN messages m ON m.conversation_id = c.id
-                WHERE c.buyer_id = $1 OR s.owner_id = $1
-                ORDER BY m.sent_at DESC, m.id DESC
-                LIMIT $2 OFFSET $3";
-    fetch_page(pool, sql, account_id, page, |row: (Option<String>, String, bool, Option<String>, String)| {
+pub async fn messages(pool: &PgPool, account_id: Uuid, at: PageAt) -> sqlx::Result<Page<MessageRow>> {
+    fetch_page(pool, messages_sql, account_id, at, |row: (Option<String>, String, bool, Option<String>, String)| {
         let (subject, with, from_me, body, sent_on) = row;
         MessageRow { subject, with, from_me, body, sent_on }
     })

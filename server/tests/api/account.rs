@@ -84,3 +84,29 @@ async fn account_data_is_only_for_the_signed_in_person() {
     assert_eq!(orders.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(orders.text().await.unwrap(), r#""NotSignedIn""#);
 }
+
+/// Each account page builds its data once per request: the page stands outside the account
+/// guard's `Suspense`, which the server walks and resolves several times (it was built three
+/// times, and each time loaded its data from PostgreSQL again and sent it again for hydration).
+#[tokio::test]
+async fn each_account_page_loads_and_sends_its_data_once() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    app.sign_up("once@example.com", "long enough password").await;
+
+    for (path, key) in [
+        ("/en/account", "member_since"),
+        ("/en/account/orders", "older"),
+        ("/en/account/messages", "older"),
+        ("/en/account/settings/profile", "member_since"),
+        ("/en/account/deactivate", "open_orders_total"),
+    ] {
+        // Act
+        let page = app.client.get(app.url(path)).header(header::ACCEPT, "text/html").send().await.unwrap();
+
+        // Assert: its resource's JSON (the data, serialized for hydration) is in the page once
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let html = page.text().await.unwrap();
+        assert_eq!(html.matches(&format!("\\\"{key}\\\"")).count(), 1, "{path}: {html}");
+    }
+}

@@ -2,6 +2,7 @@
 //! Each test names the promise it keeps.
 
 use crate::helpers::TestApp;
+use app::account::PageKey;
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -197,13 +198,16 @@ async fn control_and_invisible_characters_are_field_errors_that_change_nothing()
 }
 
 #[tokio::test]
-async fn a_page_number_at_the_end_of_the_integers_is_an_empty_page() {
+async fn page_keys_at_the_ends_of_time_are_empty_pages_and_unreadable_ones_are_refused() {
     // Arrange
     let app = TestApp::spawn().await;
     app.sign_up(EMAIL, PASSWORD).await;
+    let (earliest, latest) = (PageKey::MICROS.start(), PageKey::MICROS.end());
 
     for endpoint in ["my_orders", "my_messages"] {
-        for page in [i64::MAX.to_string(), i64::MIN.to_string()] {
+        for page in
+            [format!("after.{earliest}.{}", i64::MIN), format!("before.{latest}.{}", i64::MAX), "last".to_owned()]
+        {
             // Act
             let response = app.post_form(endpoint, &[("page", &page)]).await;
 
@@ -211,6 +215,11 @@ async fn a_page_number_at_the_end_of_the_integers_is_an_empty_page() {
             assert_eq!(response.status(), StatusCode::OK, "{endpoint} page {page}");
             let body = json_of(response).await;
             assert_eq!(body["rows"], json!([]), "{endpoint} page {page}");
+        }
+        for page in [format!("after.{}.0", latest + 1), format!("before.{}.0", i64::MIN), "2".to_owned()] {
+            let response = app.post_form(endpoint, &[("page", &page)]).await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{endpoint} page {page}");
+            assert_eq!(json_of(response).await, json!("Malformed"), "{endpoint} page {page}");
         }
     }
 }

@@ -239,6 +239,16 @@ fn examples(kind: Kind) -> Vec<String> {
         Kind::Reason => Reason::ALL.iter().map(|r| r.code().to_owned()).collect(),
         Kind::OtherText => owned(&["", "I found a better marketplace"]),
         Kind::Page => [
+            "",
+            "last",
+            "after.1772704800123456.42",
+            "before.1772704800123456.-42",
+            "after.-62135596800000000.-9223372036854775808",
+            "before.253402300799999999.9223372036854775807",
+            "after.253402300800000000.0",
+            "before.1.9223372036854775808",
+            "after.1.2.3",
+            "after..",
             "1",
             "2",
             "0",
@@ -354,7 +364,12 @@ fn mutated(examples: Vec<String>) -> BoxedStrategy<String> {
 fn value(field: &Field) -> BoxedStrategy<String> {
     let examples = examples(field.kind);
     let valid = match field.kind {
-        Kind::Page => prop_oneof![select(examples.clone()), any::<i64>().prop_map(|n| n.to_string())].boxed(),
+        Kind::Page => prop_oneof![
+            select(examples.clone()),
+            (select(vec!["after", "before"]), any::<i64>(), any::<i64>())
+                .prop_map(|(towards, micros, number)| format!("{towards}.{micros}.{number}"))
+        ]
+        .boxed(),
         _ => select(examples.clone()).boxed(),
     };
     prop_oneof![

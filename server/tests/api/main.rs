@@ -19,6 +19,8 @@ mod load;
 #[cfg(not(feature = "test-fixtures"))]
 mod no_fixtures;
 mod on_disk;
+mod pages;
+mod pool;
 mod races;
 mod request_id;
 mod restarts;

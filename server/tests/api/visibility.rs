@@ -3,23 +3,16 @@
 
 use crate::deletion::{delete_account, seed, Shape};
 use crate::helpers::fresh_database;
+use crate::pages::every_page;
 use app::account::store::{messages, orders};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 /// Everything the counterparty's own pages show: every page of messages and of orders, as JSON.
 async fn what_they_see(pool: &PgPool, viewer: Uuid) -> String {
-    let mut seen = Vec::new();
-    for page in 1.. {
-        let messages = messages(pool, viewer, page).await.unwrap();
-        let orders = orders(pool, viewer, page).await.unwrap();
-        let more = messages.has_next || orders.has_next;
-        seen.push(serde_json::to_string(&(messages, orders)).unwrap());
-        if !more {
-            break;
-        }
-    }
-    seen.join("\n")
+    let messages = every_page(|at| messages(pool, viewer, at)).await;
+    let orders = every_page(|at| orders(pool, viewer, at)).await;
+    serde_json::to_string(&(messages, orders)).unwrap()
 }
 
 #[tokio::test]
@@ -54,8 +47,7 @@ async fn the_counterparty_sees_no_name_subject_or_message_of_a_deleted_person() 
     }
     let mut hidden_bodies = 0;
     let mut hidden_subjects = 0;
-    for page in 1.. {
-        let page = messages(&pool, counterparty.id, page).await.unwrap();
+    for page in every_page(|at| messages(&pool, counterparty.id, at)).await {
         for row in &page.rows {
             if row.from_me {
                 assert!(row.body.is_some(), "the counterparty's own messages stay: {row:?}");
@@ -65,9 +57,6 @@ async fn the_counterparty_sees_no_name_subject_or_message_of_a_deleted_person() 
                 hidden_bodies += 1;
             }
             hidden_subjects += usize::from(row.subject.is_none());
-        }
-        if !page.has_next {
-            break;
         }
     }
     assert!(hidden_bodies > 0 && hidden_subjects > 0, "bodies {hidden_bodies}, subjects {hidden_subjects}");

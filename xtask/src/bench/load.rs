@@ -33,6 +33,9 @@ pub struct Request<'a> {
     pub cookie: Option<&'a str>,
     /// A form POST (`application/x-www-form-urlencoded`) with this body; a GET without.
     pub form: Option<&'a str>,
+    /// Each connection sends request after request (as browsers do); otherwise every request
+    /// opens a new connection.
+    pub keep_alive: bool,
 }
 
 /// How oha paces the requests.
@@ -48,8 +51,10 @@ pub enum Pace {
 /// Runs oha for `duration`; every answer must be a success (2xx/3xx), else the run is an error.
 pub fn oha(request: &Request, pace: Pace, duration: Duration) -> Result<Load> {
     let mut cmd = Command::new("taskset");
-    cmd.args(["-c", LOAD_CORE, "oha", "--no-tui", "--output-format", "json", "--disable-keepalive"]);
-    // Keep-alive would let nginx answer from one hot connection; both sides get new connections.
+    cmd.args(["-c", LOAD_CORE, "oha", "--no-tui", "--output-format", "json"]);
+    if !request.keep_alive {
+        cmd.arg("--disable-keepalive");
+    }
     cmd.args(["-z", &format!("{}ms", duration.as_millis())]);
     match pace {
         Pace::Closed { connections } => cmd.args(["-c", &connections.to_string()]),

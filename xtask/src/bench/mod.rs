@@ -7,13 +7,15 @@
 //! 3. the deletion call for tiny accounts and a 1.2-million-row one (`deletion.rs`);
 //! 4. that account's erasure by the eraser's batches against one transaction of the same work;
 //! 5. other users' p99 (a page view and a write, over HTTP) during an erasure against idle;
-//! 6. the time to hydration against a static page (`browser.rs`).
+//! 6. the time to hydration against a static page (`browser.rs`);
+//! 7. every account page for the huge seller against a tiny one (`pages.rs`).
 //!
 //! Writes BENCHMARKS.md and benchmarks/*.svg (`report.rs`).
 
 mod browser;
 mod deletion;
 mod load;
+mod pages;
 mod report;
 mod stats;
 
@@ -50,9 +52,11 @@ pub struct Plan {
     pub tiny_accounts: usize,
     /// Deletions of the huge account rolled back before the one that commits.
     pub huge_rollbacks: usize,
-    /// Interleaved server/nginx rounds, each of `load_time` per side and pace.
+    /// Interleaved server/nginx rounds, each of `load_time` per side and pace; and as many
+    /// rounds of the account pages, `page_time` per page and account.
     pub rounds: usize,
     pub load_time: Duration,
+    pub page_time: Duration,
     /// Open-loop requests per second of each other user (a page view, a write).
     pub other_users_rate: u32,
     pub hydration_runs: usize,
@@ -68,6 +72,7 @@ impl Plan {
                 huge_rollbacks: 4,
                 rounds: 1,
                 load_time: Duration::from_secs(3),
+                page_time: Duration::from_secs(1),
                 other_users_rate: 50,
                 hydration_runs: 5,
             }
@@ -79,6 +84,7 @@ impl Plan {
                 huge_rollbacks: 9,
                 rounds: 3,
                 load_time: Duration::from_secs(10),
+                page_time: Duration::from_secs(3),
                 other_users_rate: 50,
                 hydration_runs: 20,
             }
@@ -171,10 +177,28 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
     let nginx_port = net::free_port()?;
     let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     let _nginx = Nginx::start(nginx_port, &borrowed, &ws.root.join("target/bench-nginx"))?;
-    let server_page = Request { url: format!("http://{addr}{PAGE}"), cookie: Some(&page_cookie), form: None };
-    let nginx_page =
-        Request { url: format!("http://127.0.0.1:{nginx_port}/deactivate.html"), cookie: None, form: None };
+    let page = |keep_alive| {
+        let server =
+            Request { url: format!("http://{addr}{PAGE}"), cookie: Some(&page_cookie), form: None, keep_alive };
+        let nginx = Request {
+            url: format!("http://127.0.0.1:{nginx_port}/deactivate.html"),
+            cookie: None,
+            form: None,
+            keep_alive,
+        };
+        (server, nginx)
+    };
+    println!("  every request on a new connection");
+    let (server_page, nginx_page) = page(false);
     let ssr = serve_rounds(plan, &server_page, &nginx_page)?;
+    println!("  keep-alive connections");
+    let (server_page, nginx_page) = page(true);
+    let ssr_keep_alive = serve_rounds(plan, &server_page, &nginx_page)?;
+    let stylesheet = format!("/{}/{}.css", ws.leptos.site_pkg_dir, ws.leptos.output_name);
+    let asset =
+        |base: String| Request { url: format!("{base}{stylesheet}"), cookie: None, form: None, keep_alive: true };
+    let static_asset =
+        static_asset_rounds(plan, &asset(format!("http://{addr}")), &asset(format!("http://127.0.0.1:{nginx_port}")))?;
 
     println!("\n==> 1 and 6. first-visit bytes and hydration in Chromium ({} runs)", plan.hydration_runs);
     let browser = browser::measure(
@@ -184,6 +208,9 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
         &session(&accounts.page_user)?,
         plan.hydration_runs,
     )?;
+
+    println!("\n==> 7. every account page: the huge seller against a tiny one, {} rounds", plan.rounds);
+    let account_pages = pages::measure(plan, addr, &session(&accounts.huge_batches)?, &session(&accounts.tiny[0])?)?;
 
     println!("\n==> 3. the deletion call: {} tiny accounts, then the huge one", accounts.tiny.len());
     let tiny = driver.deactivate(0, &accounts.tiny)?;
@@ -212,11 +239,17 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
     );
     let viewer = session(&accounts.viewer)?;
     let writer = session(&accounts.writer)?;
-    let view = Request { url: format!("http://{addr}/en/account/orders"), cookie: Some(&viewer), form: None };
+    let view = Request {
+        url: format!("http://{addr}/en/account/orders"),
+        cookie: Some(&viewer),
+        form: None,
+        keep_alive: false,
+    };
     let write = Request {
         url: format!("http://{addr}/api/update_profile"),
         cookie: Some(&writer),
         form: Some("name=Other+Writer&country=GB&phone="),
+        keep_alive: false,
     };
     let erasure_time = Duration::from_secs_f64(batches.last().map_or(1.0, |b| b.at_ms / 1000.0));
     // The load must end before the erasure does. Alone, an account half the size took
@@ -246,6 +279,8 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
         machine: report::machine(),
         resources: browser.resources,
         ssr,
+        ssr_keep_alive,
+        static_asset,
         tiny,
         huge,
         batches,
@@ -253,6 +288,8 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
         other_users: other_users_rounds,
         hydrated_ms: browser.hydrated_ms,
         static_ms: browser.static_ms,
+        account_pages,
+        breakdown: std::fs::read_to_string(ws.root.join(report::BREAKDOWN)).ok(),
     })
 }
 
@@ -356,6 +393,23 @@ fn serve_rounds(plan: &Plan, server: &Request, nginx: &Request) -> Result<report
         serving.rounds.push(report::Round { server_closed, nginx_closed, rate, server_open, nginx_open });
     }
     Ok(serving)
+}
+
+/// The stylesheet on one keep-alive connection, request after request, from the server and from
+/// nginx, interleaved round by round: a response that waits for the client's delayed ACK (no
+/// TCP_NODELAY) shows as a 40 ms p50.
+fn static_asset_rounds(plan: &Plan, server: &Request, nginx: &Request) -> Result<Vec<report::AssetRound>> {
+    let mut rounds = Vec::new();
+    for round in 1..=plan.rounds {
+        let one = Pace::Closed { connections: 1 };
+        let (server, nginx) = (load::oha(server, one, plan.page_time)?, load::oha(nginx, one, plan.page_time)?);
+        println!(
+            "  round {round}, the stylesheet on one keep-alive connection: p50 / p99 server {:.2} / {:.2} ms, nginx {:.2} / {:.2} ms",
+            server.p50_ms, server.p99_ms, nginx.p50_ms, nginx.p99_ms
+        );
+        rounds.push(report::AssetRound { server, nginx });
+    }
+    Ok(rounds)
 }
 
 /// Both other users at once, open loop, for `duration`.

@@ -1,18 +1,25 @@
-//! My orders and Messages: read-only, one page at a time (`?page=N`).
+//! My orders and Messages: read-only, one page at a time, newest first. A page's address names
+//! where it starts (`?page=after.<key>`, `?page=before.<key>`, `?page=last`; see
+//! [`PageAt`]), so each page costs the same however long the history.
 
 use crate::{
-    account::{my_messages, my_orders, OrderStatus, Page},
+    account::{my_messages, my_orders, OrderStatus, Page, PageAt},
     components::form::LoadError,
     format,
-    i18n::{fill, page_title, use_locale, use_messages, Messages},
+    i18n::{page_title, use_locale, use_messages, Messages},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-fn current_page() -> Memo<i64> {
+/// The `page` value of the address, as the server function reads it: an unreadable one (an old
+/// `?page=2` bookmark) is the first page.
+fn current_page() -> Memo<String> {
     let query = use_query_map();
-    Memo::new(move |_| query.read().get("page").and_then(|p| p.parse().ok()).filter(|p: &i64| *p >= 1).unwrap_or(1))
+    Memo::new(move |_| {
+        let page = query.read().get("page").unwrap_or_default();
+        PageAt::parse(&page).unwrap_or(PageAt::First).query()
+    })
 }
 
 pub fn status_label(t: &'static Messages, status: OrderStatus) -> &'static str {
@@ -34,17 +41,27 @@ fn or_deleted(t: &'static Messages, name: &str) -> String {
     }
 }
 
-/// Previous / next links under a list.
+/// Links to the first, newer, older and last pages under a list (each only where there are
+/// rows that way).
 #[component]
-fn Pager(path: &'static str, number: i64, has_next: bool) -> impl IntoView {
+fn Pager(path: &'static str, newer: Option<String>, older: Option<String>) -> impl IntoView {
     let t = use_messages();
     let locale = use_locale();
-    let link = move |n: i64| format!("{}?page={n}", locale.get().href(path));
+    let link = move |page: &str| match page {
+        "" => locale.get().href(path),
+        page => format!("{}?page={page}", locale.get().href(path)),
+    };
+    let first = newer.is_some().then_some(PageAt::First.query());
+    let last = older.is_some().then_some(PageAt::Last.query());
+    let item = move |page: Option<String>, rel: &'static str, label: fn(&'static Messages) -> &'static str| {
+        page.map(|page| view! { <A href=move || link(&page) attr:rel=rel>{move || label(t.get())}</A> })
+    };
     view! {
         <nav class="pager" aria-label=move || t.get().pagination>
-            {(number > 1).then(|| view! { <A href=move || link(number - 1) attr:rel="prev">{move || t.get().page_previous}</A> })}
-            <span>{move || fill(t.get().page_number, &[("page", &number)])}</span>
-            {has_next.then(|| view! { <A href=move || link(number + 1) attr:rel="next">{move || t.get().page_next}</A> })}
+            {item(first, "first", |t| t.page_first)}
+            {item(newer, "prev", |t| t.page_previous)}
+            {item(older, "next", |t| t.page_next)}
+            {item(last, "last", |t| t.page_last)}
         </nav>
     }
 }
@@ -62,7 +79,7 @@ pub fn OrdersPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
             {move || Suspend::new(async move {
                 match orders.await {
-                    Ok(Page { rows, number, has_next }) if !rows.is_empty() || number > 1 => view! {
+                    Ok(Page { rows, newer, older }) if !rows.is_empty() || newer.is_some() => view! {
                         <div class="table-wrap">
                             <table class="data-table">
                                 <thead>
@@ -87,7 +104,7 @@ pub fn OrdersPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
-                        <Pager path="/account/orders" number has_next/>
+                        <Pager path="/account/orders" newer older/>
                     }
                     .into_any(),
                     Ok(_) => view! { <p>{move || t.get().orders_empty}</p> }.into_any(),
@@ -111,7 +128,7 @@ pub fn MessagesPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
             {move || Suspend::new(async move {
                 match messages.await {
-                    Ok(Page { rows, number, has_next }) if !rows.is_empty() || number > 1 => view! {
+                    Ok(Page { rows, newer, older }) if !rows.is_empty() || newer.is_some() => view! {
                         <ol class="message-list">
                             {rows.into_iter().map(|m| {
                                 let (with, subject, body) = (m.with, m.subject, m.body);
@@ -134,7 +151,7 @@ pub fn MessagesPage() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </ol>
-                        <Pager path="/account/messages" number has_next/>
+                        <Pager path="/account/messages" newer older/>
                     }
                     .into_any(),
                     Ok(_) => view! { <p>{move || t.get().messages_empty}</p> }.into_any(),

@@ -22,6 +22,12 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
 
 /// Guards every account page: a signed-out visitor goes to sign-in, and comes back afterwards.
+///
+/// The page (`Outlet`) stands outside the guard's `Suspense`: built inside it, the page was built
+/// again each time the server walked and resolved the suspended view, three times a request,
+/// and so were its resources: every account page loaded its data from PostgreSQL three times
+/// (issue 14; the Leptos advice in leptos-rs/leptos#4688 and #2188). The page's own server
+/// functions refuse a signed-out visitor anyway, and the guard redirects them.
 #[component]
 pub fn AccountLayout() -> impl IntoView {
     let t = use_messages();
@@ -46,13 +52,13 @@ pub fn AccountLayout() -> impl IntoView {
                                 <li><A href=move || locale.get().href("/account/settings")>{move || t.get().nav_profile_settings}</A></li>
                             </ul>
                         </nav>
-                        <Outlet/>
                     }
                     .into_any(),
                     _ => view! { <Redirect path=sign_in_then_back()/> }.into_any(),
                 }
             })}
         </Suspense>
+        <Outlet/>
     }
 }
 

@@ -195,4 +195,6 @@ async fn every_chunked_step_walks_the_person_s_rows_through_an_index() {
     }
     let (_, messages) = &plans[0];
     assert!(messages.contains("Tid Scan on messages") && messages.contains("messages_author_id_idx"), "{messages}");
+    let (_, replies) = plans.iter().find(|(step, _)| *step == Chunked::Replies).unwrap();
+    assert!(replies.contains("messages_replies_idx"), "the replies step walks the replies only:\n{replies}");
 }
