@@ -128,11 +128,32 @@ pub fn with_query(path: &str, search: &str) -> String {
     }
 }
 
-/// Replaces each `{name}` in `template` by its value.
+/// Replaces each `{name}` in `template` by its value, in one pass over the template: a value
+/// (a name a person typed, say) that itself holds `{name}` is written as it is.
 pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
-    values
-        .iter()
-        .fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), &value.to_string()))
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        rest = &rest[open..];
+        let value = rest.find('}').and_then(|close| {
+            let name = &rest[1..close];
+            values.iter().find(|(n, _)| *n == name).map(|(_, value)| (close, value))
+        });
+        match value {
+            Some((close, value)) => {
+                let _ = write!(out, "{value}");
+                rest = &rest[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The current page's locale, provided by the locale layout.
@@ -170,6 +191,16 @@ mod tests {
     #[test]
     fn fill_replaces_every_placeholder() {
         assert_eq!(fill("{a} and {b}, {a}", &[("a", &1), ("b", &"two")]), "1 and two, 1");
+    }
+
+    #[test]
+    fn fill_leaves_placeholders_inside_values_alone() {
+        let typed_by_a_person = "Shop {count} {store}";
+        assert_eq!(
+            fill("“{store}”: {count} products", &[("store", &typed_by_a_person), ("count", &3)]),
+            "“Shop {count} {store}”: 3 products"
+        );
+        assert_eq!(fill("{unknown} {a} {", &[("a", &"{a}")]), "{unknown} {a} {");
     }
 
     #[test]
