@@ -1,9 +1,11 @@
 //! Turns `locales/*.json` into typed message tables, so a component can only name a key that
-//! exists; and refuses a broken translation (`build/lint.rs`): the build fails with one line per
-//! problem.
+//! exists; refuses a broken translation (`build/lint.rs`): the build fails with one line per
+//! problem; and generates the testers' pseudo-locales from the English table (`build/pseudo.rs`).
 
 #[path = "build/lint.rs"]
 mod lint;
+#[path = "build/pseudo.rs"]
+mod pseudo;
 
 use lint::{LOCALES, META_FILE, REFERENCE};
 use serde_json::{Map, Value};
@@ -11,7 +13,7 @@ use std::{env, fmt::Write as _, fs, path::Path, path::PathBuf};
 
 fn main() {
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("../locales");
-    println!("cargo:rerun-if-changed=build/lint.rs");
+    println!("cargo:rerun-if-changed=build");
     let tables: Vec<(&str, Map<String, Value>)> =
         LOCALES.iter().map(|locale| (*locale, read_object(&dir.join(format!("{locale}.json"))))).collect();
     let meta = read_object(&dir.join(META_FILE));
@@ -36,23 +38,34 @@ fn main() {
     }
     out.push_str("}\n");
     for (locale, table) in &tables {
-        writeln!(out, "pub static {}: Messages = Messages {{", locale.to_uppercase()).unwrap();
-        for (key, value) in table {
-            match value {
-                Value::Object(forms) => writeln!(
-                    out,
-                    "    {key}: Plural {{ one: {:?}, other: {:?} }},",
-                    forms["one"].as_str().unwrap(),
-                    forms["other"].as_str().unwrap()
-                ),
-                other => writeln!(out, "    {key}: {:?},", other.as_str().unwrap()),
-            }
-            .unwrap();
-        }
-        out.push_str("};\n");
+        write_table(&mut out, &locale.to_uppercase(), table, |_, _, text| text.to_owned());
     }
+    // The pseudo-locales, from the English table.
+    write_table(&mut out, "EN_XA", reference, |_, _, text| pseudo::accented_text(text));
+    write_table(&mut out, "AR_XB", reference, |_, _, text| pseudo::mirrored_text(text));
     let target = PathBuf::from(env::var("OUT_DIR").unwrap()).join("messages.rs");
     fs::write(target, out).unwrap();
+}
+
+/// `pub static <name>: Messages`, each text of `table` through `text(key, plural form, text)`.
+fn write_table(
+    out: &mut String,
+    name: &str,
+    table: &Map<String, Value>,
+    text: impl Fn(&str, Option<&str>, &str) -> String,
+) {
+    writeln!(out, "pub static {name}: Messages = Messages {{").unwrap();
+    for (key, value) in table {
+        let form = |form: &str| text(key, Some(form), value[form].as_str().unwrap());
+        match value {
+            Value::Object(_) => {
+                writeln!(out, "    {key}: Plural {{ one: {:?}, other: {:?} }},", form("one"), form("other"))
+            }
+            other => writeln!(out, "    {key}: {:?},", text(key, None, other.as_str().unwrap())),
+        }
+        .unwrap();
+    }
+    out.push_str("};\n");
 }
 
 /// A JSON file holding one object; the build reruns when it changes.

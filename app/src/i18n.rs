@@ -1,4 +1,5 @@
-//! The two locales and their message tables (generated from `locales/*.json` by `build.rs`).
+//! The two locales and their message tables (generated from `locales/*.json` by `build.rs`),
+//! and the two pseudo-locales for localization testers (generated from `locales/en.json`).
 //!
 //! The locale is part of every page's path (`/en/...`, `/fi/...`), so the server and the
 //! browser always agree on it and hydration never flashes the other language.
@@ -31,35 +32,69 @@ pub enum Locale {
     #[default]
     En,
     Fi,
+    /// Pseudo-locale: accented, lengthened English in `⟦…⟧` (testers only).
+    EnXa,
+    /// Pseudo-locale: mirrored English, right to left, in `⟦…⟧` (testers only).
+    ArXb,
 }
 
 impl Locale {
+    /// The languages of the product.
     pub const ALL: [Locale; 2] = [Locale::En, Locale::Fi];
+    /// The pseudo-locales, served only with `APP_PSEUDO_LOCALES=1`.
+    pub const PSEUDO: [Locale; 2] = [Locale::EnXa, Locale::ArXb];
 
     /// The BCP 47 tag, used in paths, `<html lang>` and the locale cookie.
     pub fn tag(self) -> &'static str {
         match self {
             Locale::En => "en",
             Locale::Fi => "fi",
+            Locale::EnXa => "en-XA",
+            Locale::ArXb => "ar-XB",
         }
     }
 
+    /// One of the product's languages (never a pseudo-locale: the cookie and the browser's
+    /// preferences choose among these only).
     pub fn from_tag(tag: &str) -> Option<Locale> {
         Locale::ALL.into_iter().find(|l| l.tag().eq_ignore_ascii_case(tag))
+    }
+
+    /// The locale of a path's first segment: a language or a pseudo-locale (whether the
+    /// pseudo-locales are served is the locale layout's decision).
+    pub fn from_path_segment(segment: &str) -> Option<Locale> {
+        Locale::ALL.into_iter().chain(Locale::PSEUDO).find(|l| l.tag().eq_ignore_ascii_case(segment))
+    }
+
+    pub fn is_pseudo(self) -> bool {
+        Locale::PSEUDO.contains(&self)
+    }
+
+    /// The writing direction, for `<html dir>`.
+    pub fn direction(self) -> &'static str {
+        match self {
+            Locale::ArXb => "rtl",
+            Locale::En | Locale::Fi | Locale::EnXa => "ltr",
+        }
     }
 
     pub fn messages(self) -> &'static Messages {
         match self {
             Locale::En => &EN,
             Locale::Fi => &FI,
+            Locale::EnXa => &EN_XA,
+            Locale::ArXb => &AR_XB,
         }
     }
 
-    /// The locale's own name for itself, for the language switcher.
+    /// The locale's own name for itself, for the language switcher; a pseudo-locale, which is
+    /// no language, by its tag in its brackets.
     pub fn native_name(self) -> &'static str {
         match self {
             Locale::En => EN.language_en,
             Locale::Fi => FI.language_fi,
+            Locale::EnXa => "⟦en-XA⟧",
+            Locale::ArXb => "⟦ar-XB⟧",
         }
     }
 
@@ -69,6 +104,33 @@ impl Locale {
             "/" | "" => format!("/{}", self.tag()),
             _ => format!("/{}{path}", self.tag()),
         }
+    }
+}
+
+/// Whether this server serves the pseudo-locales (`APP_PSEUDO_LOCALES=1`): the server puts it
+/// in every page's context, and the page hands it to the browser as
+/// `<meta name="pseudo-locales">`, so that both render the same.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PseudoLocales(pub bool);
+
+/// The name of the `<meta>` that tells the browser the pseudo-locales are served.
+pub const PSEUDO_LOCALES_META: &str = "pseudo-locales";
+
+impl PseudoLocales {
+    /// This page's answer: from the server's context, or in the browser from the page.
+    pub fn served() -> bool {
+        #[cfg(feature = "ssr")]
+        let served = use_context::<PseudoLocales>().unwrap_or_default().0;
+        #[cfg(not(feature = "ssr"))]
+        let served =
+            document().query_selector(&format!("meta[name=\"{PSEUDO_LOCALES_META}\"]")).ok().flatten().is_some();
+        served
+    }
+
+    /// The locales this page may be in and the language switcher lists.
+    pub fn locales() -> Vec<Locale> {
+        let pseudo = if PseudoLocales::served() { &Locale::PSEUDO[..] } else { &[] };
+        Locale::ALL.iter().chain(pseudo).copied().collect()
     }
 }
 

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod server_context;
 
 use components::layout::LocaleLayout;
+use i18n::{PseudoLocales, PSEUDO_LOCALES_META};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
 use leptos_router::{
@@ -45,6 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
+                {PseudoLocales::served().then(|| view! { <meta name=PSEUDO_LOCALES_META content="on"/> })}
                 <MetaTags/>
             </head>
             <body>

@@ -78,7 +78,7 @@ pub async fn messages(pool: &PgPool, account_id: Uuid, page: i64) -> sqlx::Resul
                            ELSE coalesce(buyer.name, '') END,
                       m.author_id = $1,
                       CASE WHEN m.author_id IN (buyer.id, owner.id) THEN m.body END,
-                      to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+                      to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI')
                  FROM conversations c
                  JOIN stores s ON s.id = c.store_id
                  LEFT JOIN accounts buyer ON buyer.id = c.buyer_id AND buyer.deleted_at IS NULL

@@ -4,7 +4,7 @@
 use crate::{
     auth::forms::current_viewer,
     components::header::Header,
-    i18n::{Locale, LOCALE_COOKIE},
+    i18n::{Locale, PseudoLocales, LOCALE_COOKIE},
     pages::{account::ViewerResource, not_found::NotFound},
 };
 use leptos::prelude::*;
@@ -15,14 +15,18 @@ use leptos_router::{components::Outlet, hooks::use_params_map};
 pub fn LocaleLayout() -> impl IntoView {
     let params = use_params_map();
     let tag = Memo::new(move |_| params.read().get("lang"));
-    let known = move || tag.get().as_deref().and_then(Locale::from_tag).is_some();
-    let locale = Memo::new(move |_| tag.get().as_deref().and_then(Locale::from_tag).unwrap_or_default());
+    // A pseudo-locale is a page only where the server serves them.
+    let served = PseudoLocales::locales();
+    let in_path =
+        Memo::new(move |_| tag.get().as_deref().and_then(Locale::from_path_segment).filter(|l| served.contains(l)));
+    let known = move || in_path.get().is_some();
+    let locale = Memo::new(move |_| in_path.get().unwrap_or_default());
     provide_context(locale);
     provide_context::<ViewerResource>(Resource::new(|| (), |_| current_viewer()));
     remember_locale(locale);
 
     view! {
-        <Html {..} lang=move || locale.get().tag()/>
+        <Html {..} lang=move || locale.get().tag() dir=move || locale.get().direction()/>
         <Title formatter=move |page: String| format!("{page} | {}", locale.get().messages().brand)/>
         <Show when=known fallback=|| view! { <main id="main"><NotFound/></main> }>
             <a class="skip-link" href="#main">{move || locale.get().messages().skip_to_content}</a>
@@ -35,10 +39,13 @@ pub fn LocaleLayout() -> impl IntoView {
 }
 
 /// Keeps the locale cookie in step with the page, so a bare address later opens in the
-/// language the visitor last used. Runs in the browser only.
+/// language the visitor last used (never a pseudo-locale). Runs in the browser only.
 fn remember_locale(locale: Memo<Locale>) {
     Effect::new(move |_| {
         use leptos::wasm_bindgen::JsCast;
+        if locale.get().is_pseudo() {
+            return;
+        }
         let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", LOCALE_COOKIE, locale.get().tag());
         if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
             let _ = document.set_cookie(&cookie);

@@ -18,6 +18,7 @@ mod least_privilege;
 #[cfg(not(feature = "test-fixtures"))]
 mod no_fixtures;
 mod on_disk;
+mod pseudo_locales;
 mod races;
 mod restarts;
 mod schema;
