@@ -40,9 +40,10 @@ fn main() {
     for (locale, table) in &tables {
         write_table(&mut out, &locale.to_uppercase(), table, |_, _, text| text.to_owned());
     }
-    // The pseudo-locales, from the English table.
+    // The pseudo-locales, from the English table, and the keys that show-keys mode shows.
     write_table(&mut out, "EN_XA", reference, |_, _, text| pseudo::accented_text(text));
     write_table(&mut out, "AR_XB", reference, |_, _, text| pseudo::mirrored_text(text));
+    write_table(&mut out, "KEYS", reference, pseudo::key_text);
     let target = PathBuf::from(env::var("OUT_DIR").unwrap()).join("messages.rs");
     fs::write(target, out).unwrap();
 }

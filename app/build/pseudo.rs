@@ -2,7 +2,8 @@
 //! (never written by hand): `en-XA` accents every letter, lengthens the text as a translation
 //! would (short texts most) and wraps it in `⟦…⟧`; `ar-XB` wraps it in `⟦…⟧` and shows every
 //! word mirrored, right to left, with Unicode direction marks. Placeholders stay intact, so the
-//! values the code fills in show as they are.
+//! values the code fills in show as they are. And the texts of show-keys mode: each message's
+//! key and arguments.
 
 /// The accented twin of an ASCII letter (the other characters stay).
 fn accented(c: char) -> char {
@@ -90,3 +91,20 @@ pub fn mirrored_text(english: &str) -> String {
     out
 }
 
+/// Show-keys mode: `orders_count.other(count={count})`, so the filled text names the key, the
+/// plural form and each argument's value.
+pub fn key_text(key: &str, form: Option<&str>, english: &str) -> String {
+    let form = form.map(|f| format!(".{f}")).unwrap_or_default();
+    let mut arguments: Vec<String> = Vec::new();
+    for (_, placeholder) in parts(english).into_iter().filter(|(is_placeholder, _)| *is_placeholder) {
+        let argument = format!("{}={placeholder}", &placeholder[1..placeholder.len() - 1]);
+        if !arguments.contains(&argument) {
+            arguments.push(argument);
+        }
+    }
+    if arguments.is_empty() {
+        format!("{key}{form}")
+    } else {
+        format!("{key}{form}({})", arguments.join(", "))
+    }
+}

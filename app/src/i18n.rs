@@ -223,10 +223,12 @@ pub fn use_locale() -> Memo<Locale> {
     expect_context::<Memo<Locale>>()
 }
 
-/// The current page's messages, reactive to a language switch.
+/// The current page's messages, reactive to a language switch; in show-keys mode
+/// ([`crate::show_keys`]) the keys instead.
 pub fn use_messages() -> Signal<&'static Messages> {
     let locale = use_locale();
-    Signal::derive(move || locale.get().messages())
+    let show_keys = use_context::<crate::show_keys::ShowKeys>();
+    Signal::derive(move || if show_keys.is_some_and(|on| on.0.get()) { &KEYS } else { locale.get().messages() })
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server_context;
+pub mod show_keys;
 
 use components::layout::LocaleLayout;
 use i18n::{PseudoLocales, PSEUDO_LOCALES_META};

@@ -88,3 +88,15 @@ fn the_generated_tables_are_the_english_one_transformed() {
     assert_eq!(Locale::from_tag("en-XA"), None, "never chosen by a cookie or a browser");
     assert_eq!(Locale::from_path_segment("ar-XB"), Some(Locale::ArXb));
 }
+
+#[test]
+fn show_keys_texts_name_the_key_the_form_and_each_argument() {
+    assert_eq!(pseudo::key_text("brand", None, "AliExpress"), "brand");
+    assert_eq!(pseudo::key_text("orders_count", Some("other"), "{count} orders"), "orders_count.other(count={count})");
+    assert_eq!(
+        pseudo::key_text("impact_refund_line", None, "{amount} for order {order}, {amount}"),
+        "impact_refund_line(amount={amount}, order={order})"
+    );
+    assert_eq!(app::i18n::KEYS.hello_name, "hello_name(name={name})");
+    assert_eq!(app::i18n::fill(app::i18n::KEYS.hello_name, &[("name", &"Aino")]), "hello_name(name=Aino)");
+}

@@ -1,4 +1,4 @@
-import { test, expect, openHydrated } from "./support/fixtures";
+import { test, expect, messages, openHydrated } from "./support/fixtures";
 import { accountPages, publicPages, signInWithData } from "./support/pages";
 import { pseudoLocales, unbracketedTexts } from "./support/l10n";
 
@@ -35,4 +35,17 @@ test("the language switcher lists the pseudo-locales and leads to the same page 
   await expect(page).toHaveURL(/\/ar-XB\/login$/);
   await expect(page.locator("html")).toHaveAttribute("dir", "rtl");
   expect(await unbracketedTexts(page)).toEqual([]);
+});
+
+test("show-keys mode shows keys, on the server and after hydration, until it is switched off", async ({ page }) => {
+  await openHydrated(page, "/fi/login?l10n=keys");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("sign_in_title");
+  await expect(page.locator("label[for=field-email]")).toHaveText("field_email");
+  // Kept by the cookie on the next page, whichever way it is reached.
+  await openHydrated(page, "/en/register");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("sign_up_title");
+  await openHydrated(page, "/en/register?l10n=off");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(messages.en.sign_up_title);
+  await openHydrated(page, "/en/login");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(messages.en.sign_in_title);
 });

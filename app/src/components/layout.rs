@@ -4,8 +4,9 @@
 use crate::{
     auth::forms::current_viewer,
     components::header::Header,
-    i18n::{Locale, PseudoLocales, LOCALE_COOKIE},
+    i18n::{use_messages, Locale, PseudoLocales, LOCALE_COOKIE},
     pages::{account::ViewerResource, not_found::NotFound},
+    show_keys::provide_show_keys,
 };
 use leptos::prelude::*;
 use leptos_meta::{Html, Title};
@@ -22,14 +23,16 @@ pub fn LocaleLayout() -> impl IntoView {
     let known = move || in_path.get().is_some();
     let locale = Memo::new(move |_| in_path.get().unwrap_or_default());
     provide_context(locale);
+    provide_show_keys();
+    let t = use_messages();
     provide_context::<ViewerResource>(Resource::new(|| (), |_| current_viewer()));
     remember_locale(locale);
 
     view! {
         <Html {..} lang=move || locale.get().tag() dir=move || locale.get().direction()/>
-        <Title formatter=move |page: String| format!("{page} | {}", locale.get().messages().brand)/>
+        <Title formatter=move |page: String| format!("{page} | {}", t.get().brand)/>
         <Show when=known fallback=|| view! { <main id="main"><NotFound/></main> }>
-            <a class="skip-link" href="#main">{move || locale.get().messages().skip_to_content}</a>
+            <a class="skip-link" href="#main">{move || t.get().skip_to_content}</a>
             <Header/>
             <main id="main" tabindex="-1">
                 <Outlet/>

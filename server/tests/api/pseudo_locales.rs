@@ -54,3 +54,37 @@ async fn a_pseudo_locale_is_never_chosen_for_a_bare_path() {
     assert_eq!(response.status(), StatusCode::FOUND);
     assert_eq!(response.headers()[header::LOCATION], "/en/account");
 }
+
+/// `?l10n=keys` shows keys and arguments instead of texts and keeps itself in a session cookie
+/// until `?l10n=off`; where the pseudo-locales are not served it does nothing.
+#[tokio::test]
+async fn show_keys_renders_keys_kept_by_a_cookie_until_switched_off() {
+    let on = TestApp::spawn_with(|config| config.pseudo_locales = true).await;
+    let get = |app: &TestApp, path: &str, cookie: Option<&str>| {
+        let mut request = app.client.get(app.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.send()
+    };
+
+    let asked = get(&on, "/fi/login?l10n=keys", None).await.unwrap();
+    let set_cookie = asked.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned());
+    let keys = asked.text().await.unwrap();
+    assert_eq!(set_cookie.as_deref(), Some("l10n=keys; Path=/; SameSite=Lax"));
+    assert!(keys.contains("<h1>sign_in_title<"), "{keys}");
+    assert!(!keys.contains(app::i18n::FI.sign_in_title), "no Finnish text left");
+
+    let kept = get(&on, "/en/register", Some("l10n=keys")).await.unwrap().text().await.unwrap();
+    assert!(kept.contains("<h1>sign_up_title<"), "{kept}");
+
+    let off = get(&on, "/en/register?l10n=off", Some("l10n=keys")).await.unwrap();
+    assert_eq!(off.headers()[header::SET_COOKIE], "l10n=; Path=/; Max-Age=0; SameSite=Lax");
+    let text = off.text().await.unwrap();
+    assert!(text.contains(app::i18n::EN.sign_up_title) && !text.contains(">sign_up_title<"));
+
+    let production = TestApp::spawn().await;
+    let ignored = get(&production, "/en/login?l10n=keys", Some("l10n=keys")).await.unwrap();
+    assert!(ignored.headers().get(header::SET_COOKIE).is_none());
+    assert!(!ignored.text().await.unwrap().contains(">sign_in_title<"));
+}
