@@ -37,6 +37,14 @@ fn main() {
         writeln!(out, "    pub {key}: {ty},").unwrap();
     }
     out.push_str("}\n");
+    let plurals: Vec<&String> = reference.iter().filter(|(_, v)| v.is_object()).map(|(k, _)| k).collect();
+    writeln!(out, "impl Messages {{\n    /// Every plural message with its key (the testers' plural gallery).")
+        .unwrap();
+    writeln!(out, "    pub fn plurals(&self) -> [(&'static str, &Plural); {}] {{\n        [", plurals.len()).unwrap();
+    for key in plurals {
+        writeln!(out, "            ({key:?}, &self.{key}),").unwrap();
+    }
+    out.push_str("        ]\n    }\n}\n");
     for (locale, table) in &tables {
         write_table(&mut out, &locale.to_uppercase(), table, |_, _, text| text.to_owned());
     }

@@ -34,6 +34,7 @@ use pages::{
     goodbye::GoodbyePage,
     home::HomePage,
     not_found::NotFound,
+    plural_gallery::PluralGallery,
     sign_in::{SignInPage, SignUpPage},
 };
 
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=SignInPage/>
                     <Route path=StaticSegment("goodbye") view=GoodbyePage/>
                     <Route path=StaticSegment("register") view=SignUpPage/>
+                    <Route path=(StaticSegment("l10n"), StaticSegment("plurals")) view=PluralGallery/>
                     <ParentRoute path=StaticSegment("account") view=AccountLayout>
                         <Route path=StaticSegment("") view=OverviewPage/>
                         <Route path=StaticSegment("orders") view=OrdersPage/>

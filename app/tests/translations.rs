@@ -270,12 +270,16 @@ fn fill_problems(file: &str, tokens: TokenStream, english: &Map<String, Value>) 
     problems
 }
 
+/// Files that fill any message with the same values on purpose: the testers' plural gallery
+/// shows every plural with its count in whichever placeholders count.
+const GENERIC_FILLS: [&str; 1] = ["app/src/pages/plural_gallery.rs"];
+
 #[test]
 fn every_placeholder_code_fills_is_in_its_message_and_every_one_is_filled() {
     let english = read_locale_file("en.json");
     let mut calls = 0;
     let mut problems = Vec::new();
-    for (file, tokens) in source_files() {
+    for (file, tokens) in source_files().into_iter().filter(|(file, _)| !GENERIC_FILLS.contains(&file.as_str())) {
         let mut found = Vec::new();
         fill_calls(tokens.clone(), &english, &mut found);
         calls += found.len();

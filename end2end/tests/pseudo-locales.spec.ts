@@ -49,3 +49,19 @@ test("show-keys mode shows keys, on the server and after hydration, until it is 
   await openHydrated(page, "/en/login");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(messages.en.sign_in_title);
 });
+
+test("the plural gallery shows every plural message at every count in every locale", async ({ page }, testInfo) => {
+  await openHydrated(page, "/fi/l10n/plurals");
+  const plurals = Object.entries(messages.en).filter(([, value]) => typeof value !== "string");
+  // One row per plural message and locale (English, Finnish and the two pseudo-locales).
+  await expect(page.locator("tbody tr")).toHaveCount(plurals.length * 4);
+  const cells = (key: string, locale: string) =>
+    page.locator("tbody tr").filter({ has: page.locator(`th code:text-is("${key}")`) }).filter({ has: page.locator(`td code:text-is("${locale}")`) }).locator("td[lang]");
+  const NBSP = "\u00a0";
+  await expect(cells("orders_count", "fi")).toHaveText(
+    ["0 tilausta", "1 tilaus", "2 tilausta", "5 tilausta", "21 tilausta", `1${NBSP}000${NBSP}000 tilausta`],
+  );
+  await expect(cells("orders_count", "en")).toHaveText(["0 orders", "1 order", "2 orders", "5 orders", "21 orders", "1,000,000 orders"]);
+  await expect(cells("orders_count", "ar-XB").first()).toHaveAttribute("dir", "rtl");
+  await testInfo.attach("plural-gallery", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+});

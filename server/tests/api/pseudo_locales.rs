@@ -15,7 +15,7 @@ async fn pseudo_locales_are_served_only_when_switched_on() {
     let off = TestApp::spawn().await;
     let on = TestApp::spawn_with(|config| config.pseudo_locales = true).await;
 
-    for path in ["/en-XA", "/en-XA/login", "/ar-XB/register"] {
+    for path in ["/en-XA", "/en-XA/login", "/ar-XB/register", "/en/l10n/plurals"] {
         let (status, body) = page(&off, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path} without APP_PSEUDO_LOCALES");
         assert!(!body.contains('⟦'), "{path}: no pseudo text when off");
