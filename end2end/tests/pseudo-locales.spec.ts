@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { test, expect, messages, openHydrated } from "./support/fixtures";
 import { accountPages, publicPages, signInWithData } from "./support/pages";
 import { pseudoLocales, unbracketedTexts } from "./support/l10n";
@@ -65,3 +66,24 @@ test("the plural gallery shows every plural message at every count in every loca
   await expect(cells("orders_count", "ar-XB").first()).toHaveAttribute("dir", "rtl");
   await testInfo.attach("plural-gallery", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
 });
+
+for (const { tag } of pseudoLocales) {
+  test(`in ${tag} every page has no WCAG 2.2 AA violation (axe)`, async ({ page, request }) => {
+    test.slow(); // a dozen pages, each hydrated
+    const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+    const check = async (path: string) => {
+      const url = path === "/" ? `/${tag}` : `/${tag}${path}`;
+      await openHydrated(page, url);
+      const results = await new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).withTags(tags).analyze();
+      const report = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+      expect.soft(report, `axe violations on ${url}`).toEqual([]);
+    };
+    for (const path of publicPages) {
+      await check(path);
+    }
+    await signInWithData(page, request, "en");
+    for (const path of accountPages) {
+      await check(path);
+    }
+  });
+}
