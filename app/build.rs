@@ -1,36 +1,34 @@
 //! Turns `locales/*.json` into typed message tables, so a component can only name a key that
-//! exists, and a locale that lacks a key (or leaves it empty) fails the build.
+//! exists; refuses a broken translation (`build/lint.rs`): the build fails with one line per
+//! problem; and generates the testers' pseudo-locales from the English table (`build/pseudo.rs`).
 
+#[path = "build/lint.rs"]
+mod lint;
+#[path = "build/pseudo.rs"]
+mod pseudo;
+
+use lint::{LOCALES, META_FILE, REFERENCE};
 use serde_json::{Map, Value};
-use std::{env, fmt::Write as _, fs, path::PathBuf};
-
-/// The reference locale: every other locale must have exactly its keys.
-const REFERENCE: &str = "en";
-const LOCALES: [&str; 2] = ["en", "fi"];
-const PLURAL_FORMS: [&str; 2] = ["one", "other"];
+use std::{env, fmt::Write as _, fs, path::Path, path::PathBuf};
 
 fn main() {
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("../locales");
-    let tables: Vec<(&str, Map<String, Value>)> = LOCALES
-        .iter()
-        .map(|locale| {
-            let path = dir.join(format!("{locale}.json"));
-            println!("cargo:rerun-if-changed={}", path.display());
-            let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-            match serde_json::from_str(&text) {
-                Ok(Value::Object(map)) => (*locale, map),
-                Ok(_) => panic!("{} must hold one JSON object", path.display()),
-                Err(e) => panic!("{} is not valid JSON: {e}", path.display()),
-            }
-        })
-        .collect();
+    println!("cargo:rerun-if-changed=build");
+    let tables: Vec<(&str, Map<String, Value>)> =
+        LOCALES.iter().map(|locale| (*locale, read_object(&dir.join(format!("{locale}.json"))))).collect();
+    let meta = read_object(&dir.join(META_FILE));
 
-    let reference = &tables.iter().find(|(l, _)| *l == REFERENCE).unwrap().1;
-    let problems: Vec<String> =
-        tables.iter().flat_map(|(locale, table)| check_locale(locale, table, reference)).collect();
+    let borrowed: Vec<(&str, &Map<String, Value>)> = tables.iter().map(|(tag, table)| (*tag, table)).collect();
+    let problems = lint::check(&borrowed, &meta);
     if !problems.is_empty() {
-        panic!("locale files are incomplete:\n  {}", problems.join("\n  "));
+        // One line per problem, without a panic's backtrace around it.
+        eprintln!("{} problem(s) in the translations:", problems.len());
+        for problem in &problems {
+            eprintln!("{problem}");
+        }
+        std::process::exit(1);
     }
+    let reference = &tables.iter().find(|(l, _)| *l == REFERENCE).unwrap().1;
 
     let mut out = String::from("/// Every visible string of the app, one field per key of `locales/en.json`.\n");
     out.push_str("#[derive(Debug)]\npub struct Messages {\n");
@@ -39,53 +37,53 @@ fn main() {
         writeln!(out, "    pub {key}: {ty},").unwrap();
     }
     out.push_str("}\n");
-    for (locale, table) in &tables {
-        writeln!(out, "pub static {}: Messages = Messages {{", locale.to_uppercase()).unwrap();
-        for (key, value) in table {
-            match value {
-                Value::Object(forms) => writeln!(
-                    out,
-                    "    {key}: Plural {{ one: {:?}, other: {:?} }},",
-                    forms["one"].as_str().unwrap(),
-                    forms["other"].as_str().unwrap()
-                ),
-                other => writeln!(out, "    {key}: {:?},", other.as_str().unwrap()),
-            }
-            .unwrap();
-        }
-        out.push_str("};\n");
+    let plurals: Vec<&String> = reference.iter().filter(|(_, v)| v.is_object()).map(|(k, _)| k).collect();
+    writeln!(out, "impl Messages {{\n    /// Every plural message with its key (the testers' plural gallery).")
+        .unwrap();
+    writeln!(out, "    pub fn plurals(&self) -> [(&'static str, &Plural); {}] {{\n        [", plurals.len()).unwrap();
+    for key in plurals {
+        writeln!(out, "            ({key:?}, &self.{key}),").unwrap();
     }
+    out.push_str("        ]\n    }\n}\n");
+    for (locale, table) in &tables {
+        write_table(&mut out, &locale.to_uppercase(), table, |_, _, text| text.to_owned());
+    }
+    // The pseudo-locales, from the English table, and the keys that show-keys mode shows.
+    write_table(&mut out, "EN_XA", reference, |_, _, text| pseudo::accented_text(text));
+    write_table(&mut out, "AR_XB", reference, |_, _, text| pseudo::mirrored_text(text));
+    write_table(&mut out, "KEYS", reference, pseudo::key_text);
     let target = PathBuf::from(env::var("OUT_DIR").unwrap()).join("messages.rs");
     fs::write(target, out).unwrap();
 }
 
-/// Lists what is wrong with one locale table compared with the reference.
-fn check_locale(locale: &str, table: &Map<String, Value>, reference: &Map<String, Value>) -> Vec<String> {
-    let mut problems = Vec::new();
-    for (key, value) in reference {
-        match table.get(key) {
-            None => problems.push(format!("{locale}: missing key `{key}`")),
-            Some(found) if value.is_object() != found.is_object() => problems.push(format!(
-                "{locale}: `{key}` must be a {}",
-                if value.is_object() { "plural object" } else { "string" }
-            )),
-            Some(Value::Object(forms)) => {
-                for form in PLURAL_FORMS {
-                    if forms.get(form).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
-                        problems.push(format!("{locale}: `{key}.{form}` is missing or empty"));
-                    }
-                }
+/// `pub static <name>: Messages`, each text of `table` through `text(key, plural form, text)`.
+fn write_table(
+    out: &mut String,
+    name: &str,
+    table: &Map<String, Value>,
+    text: impl Fn(&str, Option<&str>, &str) -> String,
+) {
+    writeln!(out, "pub static {name}: Messages = Messages {{").unwrap();
+    for (key, value) in table {
+        let form = |form: &str| text(key, Some(form), value[form].as_str().unwrap());
+        match value {
+            Value::Object(_) => {
+                writeln!(out, "    {key}: Plural {{ one: {:?}, other: {:?} }},", form("one"), form("other"))
             }
-            Some(Value::String(s)) if s.trim().is_empty() => problems.push(format!("{locale}: `{key}` is empty")),
-            Some(Value::String(_)) => {}
-            Some(_) => problems.push(format!("{locale}: `{key}` must be a string")),
+            other => writeln!(out, "    {key}: {:?},", text(key, None, other.as_str().unwrap())),
         }
-        if !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-            problems.push(format!("{locale}: key `{key}` must be snake_case"));
-        }
+        .unwrap();
     }
-    for key in table.keys().filter(|k| !reference.contains_key(*k)) {
-        problems.push(format!("{locale}: key `{key}` is not in {REFERENCE}.json"));
+    out.push_str("};\n");
+}
+
+/// A JSON file holding one object; the build reruns when it changes.
+fn read_object(path: &Path) -> Map<String, Value> {
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => panic!("{} must hold one JSON object", path.display()),
+        Err(e) => panic!("{} is not valid JSON: {e}", path.display()),
     }
-    problems
 }

@@ -1,4 +1,5 @@
-//! The two locales and their message tables (generated from `locales/*.json` by `build.rs`).
+//! The two locales and their message tables (generated from `locales/*.json` by `build.rs`),
+//! and the two pseudo-locales for localization testers (generated from `locales/en.json`).
 //!
 //! The locale is part of every page's path (`/en/...`, `/fi/...`), so the server and the
 //! browser always agree on it and hydration never flashes the other language.
@@ -31,35 +32,69 @@ pub enum Locale {
     #[default]
     En,
     Fi,
+    /// Pseudo-locale: accented, lengthened English in `⟦…⟧` (testers only).
+    EnXa,
+    /// Pseudo-locale: mirrored English, right to left, in `⟦…⟧` (testers only).
+    ArXb,
 }
 
 impl Locale {
+    /// The languages of the product.
     pub const ALL: [Locale; 2] = [Locale::En, Locale::Fi];
+    /// The pseudo-locales, served only with `APP_PSEUDO_LOCALES=1`.
+    pub const PSEUDO: [Locale; 2] = [Locale::EnXa, Locale::ArXb];
 
     /// The BCP 47 tag, used in paths, `<html lang>` and the locale cookie.
     pub fn tag(self) -> &'static str {
         match self {
             Locale::En => "en",
             Locale::Fi => "fi",
+            Locale::EnXa => "en-XA",
+            Locale::ArXb => "ar-XB",
         }
     }
 
+    /// One of the product's languages (never a pseudo-locale: the cookie and the browser's
+    /// preferences choose among these only).
     pub fn from_tag(tag: &str) -> Option<Locale> {
         Locale::ALL.into_iter().find(|l| l.tag().eq_ignore_ascii_case(tag))
+    }
+
+    /// The locale of a path's first segment: a language or a pseudo-locale (whether the
+    /// pseudo-locales are served is the locale layout's decision).
+    pub fn from_path_segment(segment: &str) -> Option<Locale> {
+        Locale::ALL.into_iter().chain(Locale::PSEUDO).find(|l| l.tag().eq_ignore_ascii_case(segment))
+    }
+
+    pub fn is_pseudo(self) -> bool {
+        Locale::PSEUDO.contains(&self)
+    }
+
+    /// The writing direction, for `<html dir>`.
+    pub fn direction(self) -> &'static str {
+        match self {
+            Locale::ArXb => "rtl",
+            Locale::En | Locale::Fi | Locale::EnXa => "ltr",
+        }
     }
 
     pub fn messages(self) -> &'static Messages {
         match self {
             Locale::En => &EN,
             Locale::Fi => &FI,
+            Locale::EnXa => &EN_XA,
+            Locale::ArXb => &AR_XB,
         }
     }
 
-    /// The locale's own name for itself, for the language switcher.
+    /// The locale's own name for itself, for the language switcher; a pseudo-locale, which is
+    /// no language, by its tag in its brackets.
     pub fn native_name(self) -> &'static str {
         match self {
             Locale::En => EN.language_en,
             Locale::Fi => FI.language_fi,
+            Locale::EnXa => "⟦en-XA⟧",
+            Locale::ArXb => "⟦ar-XB⟧",
         }
     }
 
@@ -69,6 +104,33 @@ impl Locale {
             "/" | "" => format!("/{}", self.tag()),
             _ => format!("/{}{path}", self.tag()),
         }
+    }
+}
+
+/// Whether this server serves the pseudo-locales (`APP_PSEUDO_LOCALES=1`): the server puts it
+/// in every page's context, and the page hands it to the browser as
+/// `<meta name="pseudo-locales">`, so that both render the same.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PseudoLocales(pub bool);
+
+/// The name of the `<meta>` that tells the browser the pseudo-locales are served.
+pub const PSEUDO_LOCALES_META: &str = "pseudo-locales";
+
+impl PseudoLocales {
+    /// This page's answer: from the server's context, or in the browser from the page.
+    pub fn served() -> bool {
+        #[cfg(feature = "ssr")]
+        let served = use_context::<PseudoLocales>().unwrap_or_default().0;
+        #[cfg(not(feature = "ssr"))]
+        let served =
+            document().query_selector(&format!("meta[name=\"{PSEUDO_LOCALES_META}\"]")).ok().flatten().is_some();
+        served
+    }
+
+    /// The locales this page may be in and the language switcher lists.
+    pub fn locales() -> Vec<Locale> {
+        let pseudo = if PseudoLocales::served() { &Locale::PSEUDO[..] } else { &[] };
+        Locale::ALL.iter().chain(pseudo).copied().collect()
     }
 }
 
@@ -128,11 +190,32 @@ pub fn with_query(path: &str, search: &str) -> String {
     }
 }
 
-/// Replaces each `{name}` in `template` by its value.
+/// Replaces each `{name}` in `template` by its value, in one pass over the template: a value
+/// (a name a person typed, say) that itself holds `{name}` is written as it is.
 pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
-    values
-        .iter()
-        .fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), &value.to_string()))
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        rest = &rest[open..];
+        let value = rest.find('}').and_then(|close| {
+            let name = &rest[1..close];
+            values.iter().find(|(n, _)| *n == name).map(|(_, value)| (close, value))
+        });
+        match value {
+            Some((close, value)) => {
+                let _ = write!(out, "{value}");
+                rest = &rest[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The current page's locale, provided by the locale layout.
@@ -140,22 +223,30 @@ pub fn use_locale() -> Memo<Locale> {
     expect_context::<Memo<Locale>>()
 }
 
-/// The current page's messages, reactive to a language switch.
+/// The current page's messages, reactive to a language switch; in show-keys mode
+/// ([`crate::show_keys`]) the keys instead.
 pub fn use_messages() -> Signal<&'static Messages> {
     let locale = use_locale();
-    Signal::derive(move || locale.get().messages())
+    let show_keys = use_context::<crate::show_keys::ShowKeys>();
+    Signal::derive(move || if show_keys.is_some_and(|on| on.0.get()) { &KEYS } else { locale.get().messages() })
 }
 
-/// A page's `<Title>` text: the message `select` picks, in the locale layout's language.
+/// A page's `<Title>` text: the message `select` picks, in the locale layout's language (or its
+/// key, in show-keys mode).
 ///
 /// Not through [`use_messages`]: leptos_meta reads every registered title when it writes the
 /// `<head>`, and under load the router sometimes rebuilds a page before that, disposing the
 /// first build's signals; reading one of them panicked the worker (`server/tests/api/load.rs`).
-/// The layout's locale outlives the page's builds; `try_get` covers the case where it too is
-/// gone (the text then defaults to English and is replaced by the live build's title).
+/// The layout's locale and show-keys switch outlive the page's builds; `try_get` covers the case
+/// where they too are gone (the text then defaults to English and is replaced by the live
+/// build's title).
 pub fn page_title(select: fn(&Messages) -> &'static str) -> impl Fn() -> &'static str + Send + Sync + Clone + 'static {
     let locale = use_locale();
-    move || select(locale.try_get().unwrap_or_default().messages())
+    let show_keys = use_context::<crate::show_keys::ShowKeys>();
+    move || {
+        let keys = show_keys.is_some_and(|on| on.0.try_get().unwrap_or(false));
+        select(if keys { &KEYS } else { locale.try_get().unwrap_or_default().messages() })
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +273,16 @@ mod tests {
     #[test]
     fn fill_replaces_every_placeholder() {
         assert_eq!(fill("{a} and {b}, {a}", &[("a", &1), ("b", &"two")]), "1 and two, 1");
+    }
+
+    #[test]
+    fn fill_leaves_placeholders_inside_values_alone() {
+        let typed_by_a_person = "Shop {count} {store}";
+        assert_eq!(
+            fill("“{store}”: {count} products", &[("store", &typed_by_a_person), ("count", &3)]),
+            "“Shop {count} {store}”: 3 products"
+        );
+        assert_eq!(fill("{unknown} {a} {", &[("a", &"{a}")]), "{unknown} {a} {");
     }
 
     #[test]

@@ -13,8 +13,10 @@ pub mod i18n;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server_context;
+pub mod show_keys;
 
 use components::layout::LocaleLayout;
+use i18n::{PseudoLocales, PSEUDO_LOCALES_META};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
 use leptos_router::{
@@ -32,6 +34,7 @@ use pages::{
     goodbye::GoodbyePage,
     home::HomePage,
     not_found::NotFound,
+    plural_gallery::PluralGallery,
     sign_in::{SignInPage, SignUpPage},
 };
 
@@ -45,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
+                {PseudoLocales::served().then(|| view! { <meta name=PSEUDO_LOCALES_META content="on"/> })}
                 <MetaTags/>
             </head>
             <body>
@@ -71,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=SignInPage/>
                     <Route path=StaticSegment("goodbye") view=GoodbyePage/>
                     <Route path=StaticSegment("register") view=SignUpPage/>
+                    <Route path=(StaticSegment("l10n"), StaticSegment("plurals")) view=PluralGallery/>
                     <ParentRoute path=StaticSegment("account") view=AccountLayout>
                         <Route path=StaticSegment("") view=OverviewPage/>
                         <Route path=StaticSegment("orders") view=OrdersPage/>

@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
 import { test, expect, locales, openHydrated, type LocaleTag } from "./support/fixtures";
+import { pseudoLocales } from "./support/l10n";
 import { accountPages, pathIn, publicPages, signInWithData, widths } from "./support/pages";
 
 // Nothing is cut off or runs off the side, in the narrowest phone width and on a desktop, in
@@ -31,6 +32,10 @@ function layoutProblems(page: Page): Promise<string[]> {
       if (!insideTable && rect.right > viewportRight + 1) {
         problems.push(`${describe(el)} reaches past the viewport's right edge: ${Math.round(rect.right)} > ${viewportRight}`);
       }
+      // Right to left, the page overflows on the left.
+      if (!insideTable && rect.left < -1) {
+        problems.push(`${describe(el)} reaches past the viewport's left edge: ${Math.round(rect.left)} < 0`);
+      }
       const ownText = [...el.childNodes]
         .filter((node) => node.nodeType === Node.TEXT_NODE)
         .map((node) => node.textContent)
@@ -47,7 +52,10 @@ function layoutProblems(page: Page): Promise<string[]> {
   });
 }
 
-for (const locale of locales) {
+// The pseudo-locales too: en-XA runs 40 to 100 % longer than English, ar-XB right to left.
+for (const locale of [...locales, ...pseudoLocales.map((p) => p.tag)]) {
+  // The account's own language: a pseudo-locale is no account's language.
+  const accountLocale: LocaleTag = locale === "fi" ? "fi" : "en";
   for (const width of widths) {
     test(`every page fits ${width} px in ${locale} without overflow or clipped text`, async ({ page, request }) => {
       test.slow(); // a dozen pages, each hydrated
@@ -59,7 +67,7 @@ for (const locale of locales) {
       for (const path of publicPages) {
         await check(path);
       }
-      await signInWithData(page, request, locale);
+      await signInWithData(page, request, accountLocale);
       for (const path of accountPages) {
         await check(path);
       }

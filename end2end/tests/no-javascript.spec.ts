@@ -1,5 +1,7 @@
 import { test, expect, messages } from "./support/fixtures";
 import { createAccount, signIn } from "./support/accounts";
+import { pseudoLocales, unbracketedTexts } from "./support/l10n";
+import { accountPages, publicPages, signInWithData } from "./support/pages";
 
 // Progressive enhancement: with JavaScript off (the `chromium-no-javascript` project in
 // playwright.config.ts) the form is a plain POST to the same server function, its errors come
@@ -61,4 +63,34 @@ test("without JavaScript the pager of Messages is plain links: older, last, newe
   await expect(message(10)).toHaveCount(0);
   await pager.getByRole("link", { name: t.page_first }).click();
   await expect(message(25)).toBeVisible();
+});
+
+// The pseudo-locales with JavaScript off: the server's HTML alone is bracketed and mirrored, and
+// show-keys mode holds from page to page through its cookie.
+for (const { tag, dir } of pseudoLocales) {
+  test(`without JavaScript every page in ${tag} is ${dir} and every visible text is bracketed`, async ({ page, request }) => {
+    test.slow(); // a dozen pages
+    const check = async (path: string) => {
+      const url = path === "/" ? `/${tag}` : `/${tag}${path}`;
+      await page.goto(url);
+      await expect(page.locator("html")).toHaveAttribute("dir", dir);
+      expect.soft(await unbracketedTexts(page), `unbracketed text on ${url}`).toEqual([]);
+    };
+    for (const path of publicPages) {
+      await check(path);
+    }
+    await signInWithData(page, request, "en");
+    for (const path of accountPages) {
+      await check(path);
+    }
+  });
+}
+
+test("without JavaScript show-keys mode is kept by its cookie until switched off", async ({ page }) => {
+  await page.goto("/fi/login?l10n=keys");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("sign_in_title");
+  await page.goto("/fi/register");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("sign_up_title");
+  await page.goto("/fi/register?l10n=off");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(messages.fi.sign_up_title);
 });

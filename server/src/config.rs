@@ -23,6 +23,9 @@ pub struct Config {
     pub previous_secrets: Vec<Vec<u8>>,
     /// Seeds the demo accounts at start (`cargo xtask run`).
     pub demo_data: bool,
+    /// Serves the testers' pseudo-locales `/en-XA/…` and `/ar-XB/…` (`APP_PSEUDO_LOCALES`;
+    /// on under `cargo xtask run` and `test`; off, they are a 404).
+    pub pseudo_locales: bool,
     /// The bearer token of the fixtures API (`APP_TEST_FIXTURES_TOKEN`). Only a server built
     /// with the `test-fixtures` feature has the API, and then always: it does not start without
     /// `APP_TEST_FIXTURES=1` and this token.
@@ -90,6 +93,7 @@ impl Config {
                 .map(|s| s.as_bytes().to_vec())
                 .collect(),
             demo_data: flag("APP_DEMO_DATA")?,
+            pseudo_locales: flag("APP_PSEUDO_LOCALES")?,
             trusted_proxies: trusted_proxies(&env::var("APP_TRUSTED_PROXIES").unwrap_or_default())?,
             #[cfg(feature = "test-fixtures")]
             fixtures_token,

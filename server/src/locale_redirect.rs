@@ -16,7 +16,7 @@ const UNLOCALIZED: [&str; 7] = ["api", "pkg", "healthz", "readyz", "metrics", "f
 pub async fn redirect_to_locale(request: Request, next: Next) -> Response {
     let first_segment = request.uri().path().trim_start_matches('/').split('/').next().unwrap_or("");
     let is_page = matches!(*request.method(), Method::GET | Method::HEAD)
-        && Locale::from_tag(first_segment).is_none()
+        && Locale::from_path_segment(first_segment).is_none()
         && !UNLOCALIZED.contains(&first_segment);
     if !is_page {
         return next.run(request).await;

@@ -8,7 +8,7 @@ use crate::{
     security::{self, PublicOrigin},
     sessions::resolve_session,
 };
-use app::{auth::digest::EmailDigester, server_context::ServerContext, shell, App};
+use app::{auth::digest::EmailDigester, i18n::PseudoLocales, server_context::ServerContext, shell, App};
 use axum::{
     body::Body,
     extract::{FromRef, Request, State},
@@ -39,6 +39,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub server: ServerContext,
     pub origin: PublicOrigin,
+    pub pseudo_locales: PseudoLocales,
 }
 
 pub struct Application {
@@ -106,6 +107,7 @@ impl Application {
                 trusted_proxies: config.trusted_proxies.into(),
             },
             origin: PublicOrigin(Arc::from(origin)),
+            pseudo_locales: PseudoLocales(config.pseudo_locales),
         };
         #[cfg(feature = "test-fixtures")]
         let fixture_routes = {
@@ -210,8 +212,10 @@ fn server_fn_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'sta
 /// the nonce Leptos put on this response's inline scripts.
 fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let server_fn_context = server_fn_context(state);
+    let pseudo_locales = state.pseudo_locales;
     move || {
         server_fn_context();
+        provide_context(pseudo_locales);
         let nonce = use_nonce().map(|n| n.to_string());
         let policy = security::content_security_policy(nonce.as_deref());
         if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&policy)) {

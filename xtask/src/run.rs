@@ -32,7 +32,7 @@ pub fn run() -> Result<ExitCode> {
         migrate(&ws.leptos.server_binary, &database.app_url, owner_url)?;
     }
     let mut server = server_command(&ws, &database.app_url, addr, &secret);
-    server.env("APP_DEMO_DATA", "1");
+    server.env("APP_DEMO_DATA", "1").env("APP_PSEUDO_LOCALES", "1");
     let status = process::wait(&mut process::spawn(&mut server)?)?;
     // Stops the cluster if this run started it.
     drop(cluster);
@@ -107,6 +107,7 @@ pub fn server_command_for(
         .env_remove("DATABASE_MIGRATION_URL")
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()))
         .env_remove("APP_DEMO_DATA")
+        .env_remove("APP_PSEUDO_LOCALES")
         .env_remove("APP_TEST_FIXTURES")
         .env_remove("APP_TEST_FIXTURES_TOKEN");
     cmd

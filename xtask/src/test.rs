@@ -271,6 +271,8 @@ fn playwright_against_server(ws: &Workspace, database: &(String, String), binary
     cmd.env("APP_TEST_FIXTURES", "1")
         .env("APP_TEST_FIXTURES_TOKEN", &token)
         .env("APP_ERASER", "0")
+        // The testers' pseudo-locales, which Playwright walks the journey in.
+        .env("APP_PSEUDO_LOCALES", "1")
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);

@@ -4,6 +4,8 @@
 pub mod store;
 
 use crate::error::AppError;
+use crate::format;
+use crate::i18n::Locale;
 #[cfg(feature = "ssr")]
 use crate::server_context::with_status;
 use leptos::prelude::*;
@@ -14,12 +16,12 @@ pub const PAGE_SIZE: i64 = 10;
 /// Counts shown on the overview stop here ("9999+").
 pub const COUNT_CAP: i64 = 9999;
 
-/// A count taken up to `COUNT_CAP + 1`, as shown: "9999+" once past the cap.
-pub fn capped(count: i64) -> String {
+/// A count taken up to `COUNT_CAP + 1`, as shown in `locale`: "9,999+" once past the cap.
+pub fn capped(count: i64, locale: Locale) -> String {
     if count > COUNT_CAP {
-        format!("{COUNT_CAP}+")
+        format!("{}+", format::number(COUNT_CAP, locale))
     } else {
-        count.to_string()
+        format::number(count, locale)
     }
 }
 
@@ -83,6 +85,7 @@ pub struct MessageRow {
     pub from_me: bool,
     /// `None` once its author has deleted the account, from the moment the deletion commits.
     pub body: Option<String>,
+    /// `YYYY-MM-DDTHH:MM`, in UTC.
     pub sent_on: String,
 }
 
@@ -253,9 +256,9 @@ mod tests {
 
     #[test]
     fn counts_past_the_cap_show_as_the_cap_and_a_plus() {
-        assert_eq!(capped(0), "0");
-        assert_eq!(capped(COUNT_CAP), "9999");
-        assert_eq!(capped(COUNT_CAP + 1), "9999+");
+        assert_eq!(capped(0, Locale::En), "0");
+        assert_eq!(capped(COUNT_CAP, Locale::En), "9,999");
+        assert_eq!(capped(COUNT_CAP + 1, Locale::Fi), "9\u{a0}999+");
     }
 
     #[test]

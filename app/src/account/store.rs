@@ -82,7 +82,7 @@ pub fn messages_sql(towards: Towards) -> String {
                      ELSE coalesce(buyer.name, '') END,
                 m.author_id = $1,
                 CASE WHEN m.author_id IN (buyer.id, owner.id) THEN m.body END,
-                to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+                to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI'),
                 m.sent_at, m.id
            FROM ((SELECT id, conversation_id, author_id, body, sent_at FROM messages
                    WHERE buyer_id = $1 AND (sent_at, id) {cmp} (coalesce($2, '{edge}'::timestamptz), $3)

@@ -2,7 +2,7 @@
 
 use crate::{
     components::profile_menu::ProfileMenu,
-    i18n::{use_locale, use_messages, with_query, Locale},
+    i18n::{use_locale, use_messages, with_query, Locale, PseudoLocales},
     pages::account::ViewerResource,
 };
 use leptos::prelude::*;
@@ -67,7 +67,7 @@ fn LanguageSwitcher() -> impl IntoView {
     view! {
         <nav class="language-switcher" aria-label=move || t.get().language>
             <ul>
-                {Locale::ALL
+                {PseudoLocales::locales()
                     .into_iter()
                     .map(|target| {
                         view! {

@@ -33,7 +33,7 @@ pub fn GoodbyePage() -> impl IntoView {
                 <li>{move || t.get().goodbye_done_email}</li>
             </ul>
             {move || receipt().map(|receipt| view! {
-                <p class="receipt">{move || t.get().goodbye_receipt} " " <strong data-testid="receipt">{receipt.clone()}</strong></p>
+                <p class="receipt">{move || t.get().goodbye_receipt} " " <strong data-testid="receipt" translate="no">{receipt.clone()}</strong></p>
             })}
             <p>{move || t.get().refund_advice}</p>
             <A href=move || locale.get().href("/")>{move || t.get().back_home}</A>

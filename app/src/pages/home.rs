@@ -1,6 +1,7 @@
 use crate::{
     catalogue::load_catalogue_summary,
-    i18n::{fill, page_title, use_messages},
+    format,
+    i18n::{fill, page_title, use_locale, use_messages},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,6 +9,7 @@ use leptos_meta::Title;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let t = use_messages();
+    let locale = use_locale();
     let summary = Resource::new(|| (), |_| load_catalogue_summary());
 
     view! {
@@ -20,7 +22,7 @@ pub fn HomePage() -> impl IntoView {
                     let text = match summary.await {
                         Ok(s) => fill(
                             t.get().home_catalogue.select(s.listed_products),
-                            &[("count", &s.listed_products)],
+                            &[("count", &format::number(s.listed_products, locale.get()))],
                         ),
                         Err(e) => e.message(t.get()).to_owned(),
                     };

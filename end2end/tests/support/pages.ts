@@ -21,7 +21,8 @@ export const accountPages = [
 export const widths = [320, 1280];
 
 /** `page` (such as `/account`) in `locale`. */
-export function pathIn(locale: LocaleTag, page: string) {
+/** `locale`: a language or a pseudo-locale (`en-XA`). */
+export function pathIn(locale: string, page: string) {
   return page === "/" ? `/${locale}` : `/${locale}${page}`;
 }
 

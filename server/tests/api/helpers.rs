@@ -69,6 +69,7 @@ pub fn test_config(database_url: &str) -> Config {
         previous_secrets: Vec::new(),
         leptos,
         demo_data: false,
+        pseudo_locales: false,
         trusted_proxies: Vec::new(),
         #[cfg(feature = "test-fixtures")]
         fixtures_token: server::fixtures::Token::new(FIXTURES_TOKEN).expect("a valid token"),

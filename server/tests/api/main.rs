@@ -21,6 +21,7 @@ mod no_fixtures;
 mod on_disk;
 mod pages;
 mod pool;
+mod pseudo_locales;
 mod races;
 mod request_id;
 mod restarts;

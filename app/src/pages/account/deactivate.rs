@@ -85,7 +85,7 @@ fn ImpactSummary(impact: Impact) -> impl IntoView {
     let Impact { open_orders, open_orders_total, pending_refunds, pending_refunds_total, messages, store } = impact;
     let more = move |shown: usize, total: i64| {
         (total > shown as i64)
-            .then(|| view! { <p>{move || fill(t.get().impact_and_more, &[("count", &(total - shown as i64))])}</p> })
+            .then(|| view! { <p>{move || fill(t.get().impact_and_more, &[("count", &format::number(total - shown as i64, locale.get()))])}</p> })
     };
     let shown_orders = open_orders.len();
     let shown_refunds = pending_refunds.len();
@@ -112,7 +112,7 @@ fn ImpactSummary(impact: Impact) -> impl IntoView {
                                     let status = OrderStatus::from_code(&order.status);
                                     view! {
                                         <tr>
-                                            <td>{order.number}</td>
+                                            <td><bdi translate="no">{order.number}</bdi></td>
                                             <td>{move || status_label(t.get(), status)}</td>
                                             <td class="numeric">{move || format::money(order.total_minor, &order.currency, locale.get())}</td>
                                             <td>{move || if refunded { t.get().impact_cancel_refund } else { t.get().impact_cancel }}</td>
@@ -144,13 +144,13 @@ fn ImpactSummary(impact: Impact) -> impl IntoView {
                 .into_any()
             }}
             <h3>{move || t.get().nav_messages}</h3>
-            <p>{move || fill(t.get().impact_messages.select(messages), &[("count", &capped(messages))])}</p>
+            <p>{move || fill(t.get().impact_messages.select(messages), &[("count", &capped(messages, locale.get()))])}</p>
             {store.map(|store| view! {
                 <h3>{move || t.get().impact_store}</h3>
                 <p>{move || fill(t.get().impact_store_line.select(store.listed_products), &[
                     ("store", &store.name),
-                    ("count", &store.listed_products),
-                    ("sales", &store.open_sales),
+                    ("count", &format::number(store.listed_products, locale.get())),
+                    ("sales", &format::number(store.open_sales, locale.get())),
                 ])}</p>
             })}
         </section>

@@ -6,7 +6,7 @@ use crate::{
     account::{my_messages, my_orders, OrderStatus, Page, PageAt},
     components::form::LoadError,
     format,
-    i18n::{page_title, use_locale, use_messages, Messages},
+    i18n::{fill, page_title, use_locale, use_messages, Messages},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,11 +33,15 @@ pub fn status_label(t: &'static Messages, status: OrderStatus) -> &'static str {
 }
 
 /// A counterparty's name, or "Deleted account" once its account is gone.
-fn or_deleted(t: &'static Messages, name: &str) -> String {
+/// A person's or store's name as they typed it (isolated for right-to-left pages, and marked as
+/// not to be translated), or the placeholder of a deleted account.
+#[component]
+fn NameOrDeleted(name: String) -> impl IntoView {
+    let t = use_messages();
     if name.is_empty() {
-        t.deleted_account.to_owned()
+        view! { {move || t.get().deleted_account} }.into_any()
     } else {
-        name.to_owned()
+        view! { <bdi translate="no">{name}</bdi> }.into_any()
     }
 }
 
@@ -94,8 +98,8 @@ pub fn OrdersPage() -> impl IntoView {
                                 <tbody>
                                     {rows.into_iter().map(|order| view! {
                                         <tr>
-                                            <td>{order.number}</td>
-                                            <td>{move || or_deleted(t.get(), &order.store)}</td>
+                                            <td><bdi translate="no">{order.number}</bdi></td>
+                                            <td><NameOrDeleted name=order.store/></td>
                                             <td>{move || format::date(&order.placed_on, locale.get())}</td>
                                             <td>{move || status_label(t.get(), order.status)}</td>
                                             <td class="numeric">{move || format::money(order.total_minor, &order.currency, locale.get())}</td>
@@ -135,16 +139,22 @@ pub fn MessagesPage() -> impl IntoView {
                                 view! {
                                     <li class="message" class:from-me=m.from_me>
                                         <p class="message-meta">
-                                            <strong>{move || subject.clone().unwrap_or_else(|| t.get().message_subject_deleted.to_owned())}</strong>
+                                            <strong>{match subject {
+                                                Some(subject) => view! { <bdi translate="no">{subject}</bdi> }.into_any(),
+                                                None => view! { {move || t.get().message_subject_deleted} }.into_any(),
+                                            }}</strong>
                                             " · "
-                                            {move || or_deleted(t.get(), &with)}
+                                            <NameOrDeleted name=with/>
                                             " · "
                                             {move || if m.from_me { t.get().message_from_me } else { t.get().message_to_me }}
                                             " · "
-                                            {move || format::date(&m.sent_on, locale.get())}
+                                            {move || fill(t.get().message_sent_at, &[
+                                                ("date", &format::date(&m.sent_on, locale.get())),
+                                                ("time", &format::time(&m.sent_on, locale.get())),
+                                            ])}
                                         </p>
                                         {match body {
-                                            Some(body) => view! { <p>{body}</p> }.into_any(),
+                                            Some(body) => view! { <p translate="no" dir="auto">{body}</p> }.into_any(),
                                             None => view! { <p class="message-deleted">{move || t.get().message_body_deleted}</p> }.into_any(),
                                         }}
                                     </li>

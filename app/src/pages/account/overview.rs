@@ -30,12 +30,12 @@ pub fn OverviewPage() -> impl IntoView {
                                 <ul class="stats">
                                     <li>
                                         <A href=move || locale.get().href("/account/orders")>
-                                            {move || fill(t.get().orders_count.select(o.orders), &[("count", &capped(o.orders))])}
+                                            {move || fill(t.get().orders_count.select(o.orders), &[("count", &capped(o.orders, locale.get()))])}
                                         </A>
                                     </li>
                                     <li>
                                         <A href=move || locale.get().href("/account/messages")>
-                                            {move || fill(t.get().messages_count.select(o.messages), &[("count", &capped(o.messages))])}
+                                            {move || fill(t.get().messages_count.select(o.messages), &[("count", &capped(o.messages, locale.get()))])}
                                         </A>
                                     </li>
                                 </ul>

@@ -93,11 +93,14 @@ pub fn EditProfilePage() -> impl IntoView {
                             <section class="card" aria-labelledby="details-title">
                                 <h2 id="details-title">{move || t.get().your_details}</h2>
                                 <dl class="details">
-                                    <dt>{move || t.get().field_name}</dt><dd>{p.name.clone()}</dd>
-                                    <dt>{move || t.get().field_email}</dt><dd>{p.email.clone()}</dd>
+                                    <dt>{move || t.get().field_name}</dt><dd><bdi translate="no">{p.name.clone()}</bdi></dd>
+                                    <dt>{move || t.get().field_email}</dt><dd><bdi translate="no">{p.email.clone()}</bdi></dd>
                                     <dt>{move || t.get().field_country}</dt><dd>{move || country_name(t.get(), &p.country)}</dd>
                                     <dt>{move || t.get().field_phone}</dt>
-                                    <dd>{move || p.phone.clone().unwrap_or_else(|| t.get().not_given.to_owned())}</dd>
+                                    <dd>{match p.phone.clone() {
+                                        Some(phone) => view! { <bdi translate="no">{phone}</bdi> }.into_any(),
+                                        None => view! { {move || t.get().not_given} }.into_any(),
+                                    }}</dd>
                                     <dt>{move || t.get().member_since_label}</dt>
                                     <dd>{move || format::date(&p.member_since, locale.get())}</dd>
                                 </dl>
