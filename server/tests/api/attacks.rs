@@ -413,10 +413,11 @@ async fn two_hundred_parallel_sign_ups_keep_memory_bounded_and_health_answering(
     assert!(answers.keys().all(|s| [200, 503].contains(s)), "{answers:?}");
     assert!(answers.get(&200).is_some_and(|ok| *ok > 0), "{answers:?}");
     assert!(growth_mib < 150, "memory grew by {growth_mib} MiB (19 MiB per Argon2 hash under way)");
-    // The median, not the slowest: on a shared 2-core machine one probe can wait behind the
-    // whole test run for the CPU; a stall (workers blocked by hashing) would show in both.
+    // The median catches a stall (runtime workers blocked by hashing would hold most probes).
+    // The slowest only guards against a freeze: on a shared 2-core machine one probe can wait
+    // behind the whole test run for the CPU (1.56 s once, with two suites running at once).
     assert!(median < std::time::Duration::from_millis(100), "/healthz median {median:?}");
-    assert!(slowest < std::time::Duration::from_secs(1), "/healthz stalled for {slowest:?}");
+    assert!(slowest < std::time::Duration::from_secs(5), "/healthz stalled for {slowest:?}");
 }
 
 #[tokio::test]
