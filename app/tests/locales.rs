@@ -4,8 +4,11 @@
 //!
 //! Run with `cargo test -p app --features ssr --test locales`.
 
+mod source;
+
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use serde_json::{Map, Value};
+use source::rust_files;
 use std::{
     fs,
     path::{Path, PathBuf},
@@ -474,21 +477,6 @@ fn the_scanner_flags_hard_coded_text_and_allows_attributes_and_punctuation() {
             "19: text=\"Shop\"",
         ]
     );
-}
-
-/// Every `.rs` file under `dir`, recursively.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
 }
 
 /// The scanner reads the real components well enough: a text node slipped in at the start of

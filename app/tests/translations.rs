@@ -9,8 +9,11 @@
 #[allow(dead_code)] // shared with build.rs, which uses the rest
 mod lint;
 
+mod source;
+
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use serde_json::{json, Map, Value};
+use source::rust_files;
 use std::{
     collections::{BTreeMap, BTreeSet},
     fs,
@@ -142,21 +145,6 @@ fn allowed_sameness_and_english_quotes_pass() {
 // ---------------------------------------------------------------------------------------------
 // Checks against the code: what `fill` gives, and which keys are used
 // ---------------------------------------------------------------------------------------------
-
-/// Every `.rs` file under `dir`, recursively.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
 
 /// The code that shows messages: the app (its views included) and the server.
 fn source_files() -> Vec<(String, TokenStream)> {
