@@ -110,3 +110,27 @@ async fn each_account_page_loads_and_sends_its_data_once() {
         assert_eq!(html.matches(&format!("\\\"{key}\\\"")).count(), 1, "{path}: {html}");
     }
 }
+
+#[tokio::test]
+async fn the_overview_counts_up_to_the_cap_and_shows_a_plus_past_it() {
+    // Arrange: exactly COUNT_CAP orders, then one more.
+    let app = TestApp::spawn().await;
+    app.sign_up("many-orders@example.com", "long enough password").await;
+    let add_orders = |count: i64| {
+        sqlx::query(
+            "WITH s AS (INSERT INTO stores (name) VALUES ('Kauppa Oy') RETURNING id)
+             INSERT INTO orders (buyer_id, store_id, status, total_minor, currency, placed_at)
+             SELECT (SELECT id FROM accounts), s.id, 'completed', 100, 'EUR', now() FROM s, generate_series(1, $1)",
+        )
+        .bind(count)
+        .execute(&app.pool)
+    };
+    add_orders(app::account::COUNT_CAP).await.unwrap();
+
+    // Act and Assert: at the cap the count is exact; past it, the cap and a plus.
+    let at_cap = app.client.get(app.url("/en/account")).send().await.unwrap().text().await.unwrap();
+    assert!(at_cap.contains(">999 orders<"), "{at_cap}");
+    add_orders(1).await.unwrap();
+    let past_cap = app.client.get(app.url("/en/account")).send().await.unwrap().text().await.unwrap();
+    assert!(past_cap.contains(">999+ orders<"), "{past_cap}");
+}
