@@ -290,6 +290,7 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
         static_ms: browser.static_ms,
         account_pages,
         breakdown: std::fs::read_to_string(ws.root.join(report::BREAKDOWN)).ok(),
+        wasm_breakdown: std::fs::read_to_string(ws.root.join(report::WASM_BREAKDOWN)).ok(),
     })
 }
 

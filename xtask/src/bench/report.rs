@@ -24,6 +24,8 @@ pub const OTHER_USERS_BUDGET: f64 = 1.5;
 pub const ACCOUNT_PAGE_BUDGET: f64 = 1.5;
 /// Where the signed-in page's time goes, written by hand; BENCHMARKS.md includes it.
 pub const BREAKDOWN: &str = "benchmarks/ssr-breakdown.md";
+/// What the wasm's bytes are, written by hand; BENCHMARKS.md includes it under section 1.
+pub const WASM_BREAKDOWN: &str = "benchmarks/wasm-breakdown.md";
 
 pub struct Round {
     pub server_closed: Load,
@@ -123,6 +125,8 @@ pub struct Figures {
     /// `benchmarks/ssr-breakdown.md`: where the signed-in page's time goes, measured by hand
     /// (profiles need tools the bench does not install), shown under section 2.
     pub breakdown: Option<String>,
+    /// `benchmarks/wasm-breakdown.md`: the wasm by crate (twiggy, run by hand), under section 1.
+    pub wasm_breakdown: Option<String>,
 }
 
 /// One line of the summary: what, measured, baseline, ratio or size, budget, verdict.
@@ -157,6 +161,15 @@ fn latency_ratio_line(figure: &str, measured_ms: f64, baseline_ms: f64, budget: 
         format!("<= {budget}x"),
         Some(result <= budget),
     )
+}
+
+/// A section measured by hand (`benchmarks/*.md`), when its file is there.
+fn push_hand_measured(s: &mut String, section: &Option<String>) {
+    if let Some(section) = section {
+        s.push('\n');
+        s.push_str(section.trim_end());
+        s.push('\n');
+    }
 }
 
 fn verdict(ok: Option<bool>) -> &'static str {
@@ -394,6 +407,7 @@ fn markdown(f: &Figures) -> String {
     for r in &f.resources {
         let _ = writeln!(s, "| `{}` | {} | {} | {} | {} | {} |", r.url, r.kind, r.sent_as, r.raw, r.gzip, r.brotli);
     }
+    push_hand_measured(&mut s, &f.wasm_breakdown);
 
     let _ = writeln!(
         s,
@@ -447,11 +461,7 @@ fn markdown(f: &Figures) -> String {
             r.nginx.p99_ms
         );
     }
-    if let Some(breakdown) = &f.breakdown {
-        s.push('\n');
-        s.push_str(breakdown.trim_end());
-        s.push('\n');
-    }
+    push_hand_measured(&mut s, &f.breakdown);
 
     let ms = |samples: &[Deletion]| samples.iter().map(|d| d.ms).collect::<Vec<_>>();
     let _ = writeln!(
