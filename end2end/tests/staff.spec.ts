@@ -58,14 +58,14 @@ for (const locale of locales) {
       await expect(page.getByRole("columnheader", { name: t.staff_summary_share, exact: true })).toBeVisible();
       await expectNoViolations(page, reasons);
 
-      await page.getByLabel(t.staff_filter_weeks).selectOption("4");
-      await page.getByLabel(t.staff_filter_locale).selectOption("fi");
-      await page.getByLabel(t.staff_filter_role).selectOption("seller");
+      await page.getByLabel(t.staff_filter_weeks, { exact: true }).selectOption("4");
+      await page.getByLabel(t.staff_filter_locale, { exact: true }).selectOption("fi");
+      await page.getByLabel(t.staff_filter_role, { exact: true }).selectOption("seller");
       await page.getByRole("button", { name: t.staff_filter_apply }).click();
       await expect(page).toHaveURL(new RegExp(`${reasons}\\?weeks=4&locale=fi&role=seller$`));
       await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
       await expect(weekly.locator("tbody tr")).toHaveCount(4);
-      await expect(page.getByLabel(t.staff_filter_weeks)).toHaveValue("4");
+      await expect(page.getByLabel(t.staff_filter_weeks, { exact: true })).toHaveValue("4");
       await expectNoViolations(page, `${reasons} for four weeks of Finnish sellers`);
 
       const download = page.waitForEvent("download");

@@ -2,7 +2,8 @@
 //!
 //! Every staff URL and server function answers as if it did not exist (404) to anyone who is
 //! not a staff member: signed out, a customer, a deleted account. A staff member whose password
-//! was not entered in this session within [`RECENT_PASSWORD_MINUTES`] is asked for it first.
+//! was not entered in this session within [`crate::deactivation::RECENT_PASSWORD_MINUTES`] is
+//! asked for it first (decision 0028).
 //! The role is granted and revoked only from the command line (`server staff grant|revoke`).
 //!
 //! The figures are anonymous by construction (migration 0008, decision 0012); on top of that

@@ -5,6 +5,7 @@
 use crate::helpers::{fresh_database, ServerProcess, TestApp};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
+use sqlx::Connection;
 
 const PASSWORD: &str = "staff member password";
 
@@ -282,4 +283,95 @@ async fn server_staff_grant_and_revoke_change_the_role_from_the_command_line_onl
     let (ok, said) = run(&["staff", "promote", "sam@example.com"]).await;
     assert!(!ok && said.contains("server staff grant|revoke EMAIL"), "{said}");
     assert_eq!(staff().await, 0);
+}
+
+/// The nodes of an `EXPLAIN (FORMAT JSON)` plan, depth first.
+fn plan_nodes(plan: &Value) -> Vec<&Value> {
+    let mut all = vec![plan];
+    for child in plan.get("Plans").and_then(Value::as_array).into_iter().flatten() {
+        all.extend(plan_nodes(child));
+    }
+    all
+}
+
+/// The plan of `statement`, run.
+async fn explain(conn: &mut sqlx::PgConnection, statement: String) -> Value {
+    let (plan,): (Value,) = sqlx::query_as(&format!("EXPLAIN (ANALYZE, FORMAT JSON) {statement}"))
+        .fetch_one(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    plan[0]["Plan"].clone()
+}
+
+/// Three years of statistics (every day, reason, locale and role; a hundred thousand "Other"
+/// texts), analyzed: the page's statements read through their indexes. The counters of the
+/// 4- and 12-week views (with their previous periods) come through the primary key's range of
+/// days; the 52-week view covers two of the three years, which PostgreSQL rightly reads whole.
+/// The texts come newest first through their index, the newest days' only, whatever the period.
+/// (`IS_STAFF` reads a table of a few rows by its primary key: nothing to prove.)
+#[tokio::test]
+async fn the_staff_statements_read_through_indexes_on_three_years_of_statistics() {
+    use app::staff::store::sql;
+    let (pool, url) = fresh_database().await;
+    sqlx::query(
+        "INSERT INTO deletion_reason_counts (day, reason, locale, role, deletions)
+         SELECT current_date - d, r, l, ro, 1 + (d * 7 + length(r) * 3) % 250
+           FROM generate_series(1, 1095) d,
+                unnest(ARRAY['registered_by_mistake', 'no_suitable_products', 'too_many_emails', 'leaving_business',
+                             'cheated', 'wrong_email', 'found_supplier', 'no_answers', 'other']) r,
+                unnest(ARRAY['en', 'fi']) l, unnest(ARRAY['buyer', 'seller']) ro",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO deletion_other_texts (given_on, text)
+         SELECT current_date - 1 - g % 1095, 'Reason number ' || g FROM generate_series(1, 100000) g",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("VACUUM ANALYZE").execute(&pool).await.unwrap();
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "PREPARE counts (date, date, text, text) AS {};
+         PREPARE texts (date, date, bigint, bigint) AS {}",
+        sql::WEEKLY_COUNTS,
+        sql::OTHER_TEXTS
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let uses = |plan: &Value, table: &str, index: &str| {
+        let nodes = plan_nodes(plan);
+        let shown = serde_json::to_string_pretty(plan).unwrap();
+        assert!(nodes.iter().any(|n| n["Index Name"] == index), "{index} is not used:\n{shown}");
+        assert!(
+            !nodes.iter().any(|n| n["Node Type"] == "Seq Scan" && n["Relation Name"] == table),
+            "{table} is read whole:\n{shown}"
+        );
+    };
+
+    for weeks in [4, 12, 52] {
+        // The period and the one before it, as `report::load` asks.
+        let range = format!(
+            "date_trunc('week', current_date)::date - {} * 7, date_trunc('week', current_date)::date + 7",
+            2 * weeks - 1
+        );
+        for (locale, role) in [("NULL", "NULL"), ("'fi'", "'seller'")] {
+            let plan = explain(&mut conn, format!("EXECUTE counts ({range}, {locale}, {role})")).await;
+            if weeks < 52 {
+                uses(&plan, "deletion_reason_counts", "deletion_reason_counts_pkey");
+            }
+        }
+        let plan = explain(&mut conn, format!("EXECUTE texts ({range}, 100, 5)")).await;
+        uses(&plan, "deletion_other_texts", "deletion_other_texts_given_on_idx");
+        let read = plan_nodes(&plan)
+            .iter()
+            .filter(|n| n["Relation Name"] == "deletion_other_texts")
+            .map(|n| n["Actual Rows"].as_f64().unwrap() * n["Actual Loops"].as_f64().unwrap())
+            .sum::<f64>();
+        // A day holds about 91 texts: the newest two days and one row more.
+        assert!(read <= 300.0, "{weeks} weeks: {read} texts read for a hundred");
+    }
 }
