@@ -34,6 +34,9 @@ pub enum AppError {
     /// The request could not be read as the server function's form (a body that is not UTF-8
     /// or not a form, a field missing or not of its type): the app's own pages never send one.
     Malformed,
+    /// Nothing here for this visitor: a staff page or function asked by someone who is not
+    /// staff (they must not learn that it exists).
+    NotFound,
 }
 
 impl AppError {
@@ -53,6 +56,7 @@ impl AppError {
             }
             AppError::Busy { .. } => t.error_busy.to_owned(),
             AppError::Malformed => t.error_malformed.to_owned(),
+            AppError::NotFound => t.not_found_body.to_owned(),
         }
     }
 

@@ -71,6 +71,19 @@ pub fn number(value: i64, locale: Locale) -> String {
     marked(format!("{sign}{}", group_thousands(value.unsigned_abs(), symbols.group)), locale)
 }
 
+/// Tenths as a number with one decimal (583 is 58.3), with the locale's minus sign and, with
+/// `plus`, a plus sign before a positive value.
+pub fn tenths(value: i64, plus: bool, locale: Locale) -> String {
+    let Symbols { group, decimal, minus } = symbols(locale);
+    let sign = match value {
+        v if v < 0 => minus,
+        v if v > 0 && plus => "+",
+        _ => "",
+    };
+    let whole = group_thousands(value.unsigned_abs() / 10, group);
+    marked(format!("{sign}{whole}{decimal}{}", value.unsigned_abs() % 10), locale)
+}
+
 /// An amount in minor units (cents) of a currency with two decimals.
 pub fn money(minor: i64, currency: &str, locale: Locale) -> String {
     let Symbols { group, decimal, minus } = symbols(locale);

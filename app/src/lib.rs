@@ -14,6 +14,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server_context;
 pub mod show_keys;
+pub mod staff;
 
 use components::layout::LocaleLayout;
 use i18n::{PseudoLocales, PSEUDO_LOCALES_META};
@@ -36,6 +37,7 @@ use pages::{
     not_found::NotFound,
     plural_gallery::PluralGallery,
     sign_in::{SignInPage, SignUpPage},
+    staff::StaffReasonsPage,
 };
 
 /// The HTML document around the app; rendered on the server only.
@@ -76,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("goodbye") view=GoodbyePage/>
                     <Route path=StaticSegment("register") view=SignUpPage/>
                     <Route path=(StaticSegment("l10n"), StaticSegment("plurals")) view=PluralGallery/>
+                    <Route path=(StaticSegment("staff"), StaticSegment("reasons")) view=StaffReasonsPage/>
                     <ParentRoute path=StaticSegment("account") view=AccountLayout>
                         <Route path=StaticSegment("") view=OverviewPage/>
                         <Route path=StaticSegment("orders") view=OrdersPage/>

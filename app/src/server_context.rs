@@ -96,6 +96,7 @@ pub fn with_status(error: AppError) -> AppError {
         AppError::AlreadyDeleted => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::NotFound => StatusCode::NOT_FOUND,
     };
     set_status(status);
     error

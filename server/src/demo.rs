@@ -1,5 +1,6 @@
 //! Demo data for `cargo xtask run` (`APP_DEMO_DATA=1`): a seller with a store and two buyers,
-//! one English and one Finnish, each with orders in every state, refunds and a conversation.
+//! one English and one Finnish, each with orders in every state, refunds and a conversation; a
+//! staff member, and 60 weeks of deletion reasons for the staff's statistics page.
 //!
 //! Seeding is idempotent: when any demo account's email is already in the database, nothing is
 //! inserted (so a restart neither duplicates the data nor fails on a half-deleted demo set).
@@ -91,6 +92,20 @@ const ENGLISH_BUYER: Person = Person {
     phone: "+44 7700 900458",
     address: Address { street: "42 Baker Lane, Flat 3", postal_code: "M1 4BT", city: "Manchester", country: "GB" },
     member_for_days: 365,
+};
+
+const STAFF: Person = Person {
+    account: DemoAccount {
+        role: "staff",
+        name: "Noora Laine",
+        email: "noora.laine@demo.deactivate.test",
+        password: "noora-demo-2026",
+        locale: "en",
+    },
+    country: "FI",
+    phone: "+358 9 555 0199",
+    address: Address { street: "Aleksanterinkatu 5", postal_code: "00170", city: "Helsinki", country: "FI" },
+    member_for_days: 900,
 };
 
 const STORE_NAME: &str = "Lin's Gadget Corner";
@@ -195,9 +210,9 @@ const EMILY_CONVERSATION: Conversation = Conversation {
     ],
 };
 
-/// The demo accounts: the seller, the English buyer and the Finnish buyer.
+/// The demo accounts: the seller, the English buyer, the Finnish buyer and the staff member.
 pub fn accounts() -> Vec<DemoAccount> {
-    [&SELLER, &ENGLISH_BUYER, &FINNISH_BUYER].iter().map(|p| p.account.clone()).collect()
+    [&SELLER, &ENGLISH_BUYER, &FINNISH_BUYER, &STAFF].iter().map(|p| p.account.clone()).collect()
 }
 
 /// Creates the demo accounts and their data unless they exist, or one of them was deleted (its
@@ -210,7 +225,7 @@ pub async fn seed(pool: &PgPool, digester: &EmailDigester) -> Result<Vec<DemoAcc
     } else if !any_exists(pool, &emails).await? {
         // Hash outside the transaction and off the async threads: Argon2 is slow by design.
         let hashes = tokio::task::spawn_blocking(|| {
-            [&SELLER, &FINNISH_BUYER, &ENGLISH_BUYER].map(|p| password_auth::generate_hash(p.account.password))
+            [&SELLER, &FINNISH_BUYER, &ENGLISH_BUYER, &STAFF].map(|p| password_auth::generate_hash(p.account.password))
         })
         .await
         .expect("hashing a password does not panic");
@@ -251,11 +266,14 @@ async fn any_exists<'e>(executor: impl sqlx::PgExecutor<'e>, emails: &[String]) 
         .await
 }
 
-async fn insert_everything(tx: &mut Transaction<'_, Postgres>, hashes: &[String; 3]) -> Result<(), sqlx::Error> {
+async fn insert_everything(tx: &mut Transaction<'_, Postgres>, hashes: &[String; 4]) -> Result<(), sqlx::Error> {
     let now = Utc::now();
     let lin = insert_person(tx, &SELLER, &hashes[0], now).await?;
     let aino = insert_person(tx, &FINNISH_BUYER, &hashes[1], now).await?;
     let emily = insert_person(tx, &ENGLISH_BUYER, &hashes[2], now).await?;
+    let noora = insert_person(tx, &STAFF, &hashes[3], now).await?;
+    sqlx::query(app::staff::store::sql::GRANT).bind(noora).execute(&mut **tx).await?;
+    insert_reason_statistics(tx).await?;
 
     let store: Uuid =
         sqlx::query_scalar("INSERT INTO stores (owner_id, name, opened_at) VALUES ($1, $2, $3) RETURNING id")
@@ -287,6 +305,64 @@ async fn insert_everything(tx: &mut Transaction<'_, Postgres>, hashes: &[String;
         }
         insert_conversation(tx, buyer, lin, store, conversation, now).await?;
     }
+    Ok(())
+}
+
+/// Each reason's deletions a day per locale and role, on average (`leaving_business`: sellers
+/// only); rare ones make small cells the page hides. `too_many_emails` fades over the weeks.
+const DAILY_RATES: [(&str, f64); 9] = [
+    ("registered_by_mistake", 1.1),
+    ("no_suitable_products", 0.8),
+    ("too_many_emails", 1.6),
+    ("leaving_business", 0.7),
+    ("cheated", 0.03),
+    ("wrong_email", 0.1),
+    ("found_supplier", 0.4),
+    ("no_answers", 0.5),
+    ("other", 0.3),
+];
+
+/// What people wrote under "Other", as the deletion stores them: masked.
+const OTHER_TEXTS: [&str; 8] = [
+    "Moving abroad and the shipping costs to my new country are too high.",
+    "I only made the account to ask one seller a question; call me on +358 40 123 4567 if needed.",
+    "Liian pitkät toimitusajat Suomeen, tilaan jatkossa kotimaasta.",
+    "Prices went up too much this year. Ask me at aino.virtanen@example.fi",
+    "Ostin saman tuotteen halvemmalla osoitteesta https://kauppa.example.fi/tuote/12",
+    "The app keeps logging me out on my phone.",
+    "En halua tiliä enää, soittakaa 040-1234567 jos on kysyttävää.",
+    "Too many notifications even after I turned them off.",
+];
+
+/// 60 weeks of anonymous counters and some "Other" texts, as the housekeeping releases them.
+async fn insert_reason_statistics(tx: &mut Transaction<'_, Postgres>) -> Result<(), sqlx::Error> {
+    let (codes, rates): (Vec<&str>, Vec<f64>) = DAILY_RATES.into_iter().unzip();
+    // Hash-made "randomness": the same figures on every fresh demo database of the same day.
+    sqlx::query(
+        "INSERT INTO deletion_reason_counts (day, reason, locale, role, deletions)
+         SELECT day, reason, locale, role, deletions FROM (
+             SELECT d::date AS day, r.code AS reason, l AS locale, ro AS role,
+                    floor(r.rate * (CASE WHEN r.code = 'too_many_emails' THEN 0.4 + (current_date - d::date) / 420.0 ELSE 1 END)
+                                 * (CASE WHEN r.code = 'leaving_business' AND ro = 'buyer' THEN 0 ELSE 1 END)
+                                 * (0.5 + abs(hashtext(d::date || r.code || l || ro)) % 100 / 100.0)
+                          + abs(hashtext(r.code || ro || l || d::date)) % 100 / 100.0)::int AS deletions
+               FROM generate_series(current_date - 420, current_date - 1, interval '1 day') d,
+                    unnest($1::text[], $2::float8[]) r(code, rate),
+                    unnest(ARRAY['en', 'fi']) l, unnest(ARRAY['buyer', 'seller']) ro
+         ) cells WHERE deletions > 0",
+    )
+    .bind(&codes)
+    .bind(&rates)
+    .execute(&mut **tx)
+    .await?;
+    let texts: Vec<String> = OTHER_TEXTS.iter().map(|t| app::deactivation::mask::mask_contact_details(t)).collect();
+    sqlx::query(
+        "INSERT INTO deletion_other_texts (given_on, text)
+         SELECT current_date - 1 - (n % 5) * 3, text FROM unnest($1::text[]) WITH ORDINALITY AS t(text, n)",
+    )
+    .bind(&texts)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -464,7 +540,7 @@ mod tests {
         let table = sign_in_table(&accounts());
 
         let lines: Vec<&str> = table.lines().collect();
-        assert_eq!(lines.len(), 5, "{table}");
+        assert_eq!(lines.len(), 6, "{table}");
         let password_column = lines[1].find("password").unwrap();
         for (line, account) in lines[2..].iter().zip(accounts()) {
             assert_eq!(line.find(account.password), Some(password_column), "{table}");

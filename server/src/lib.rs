@@ -16,4 +16,5 @@ pub mod request_id;
 pub mod restore;
 pub mod security;
 pub mod sessions;
+pub mod staff;
 pub mod startup;

@@ -28,6 +28,7 @@ async fn run() -> Result<(), String> {
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         // Before the configuration: migrating needs the database URLs only.
         ["migrate"] => migrate().await,
+        ["staff", action @ ("grant" | "revoke"), email] => staff(*action == "grant", email).await,
         [] => serve(Config::from_env().map_err(|e| e.to_string())?).await,
         ["restore-deletions", tombstones, blocked] => {
             restore_deletions(Config::from_env().map_err(|e| e.to_string())?, tombstones, blocked).await
@@ -40,6 +41,9 @@ const USAGE: &str = "usage: server                    serve the site
        server migrate            apply the migrations as DATABASE_MIGRATION_URL's role (the
                                  schema's owner), grant DATABASE_URL's role row access, and stop
                                  (docs/operations.md, \"Least privilege in PostgreSQL\")
+       server staff grant|revoke EMAIL
+                                 give the live account with this address the staff role (the
+                                 reason statistics, /en/staff/reasons), or take it away
        server restore-deletions TOMBSTONES BLOCKED
                                  after restoring a backup, with every server stopped: load the
                                  exported tombstones and blocked digests (COPY text files) and
@@ -68,6 +72,21 @@ async fn migrate() -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot apply the database migrations: {e}"))?;
     println!("The database schema is up to date ({applied} migrations applied now).");
+    Ok(())
+}
+
+/// `server staff grant|revoke EMAIL`: the only way to change who is staff (no web form can).
+async fn staff(grant: bool, email: &str) -> Result<(), String> {
+    let url = std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty());
+    let url = url.ok_or("DATABASE_URL is not set — the database whose account gets the role")?;
+    let pool = database::connect(&url)
+        .await
+        .map_err(|e| format!("cannot connect to DATABASE_URL ({e}) — check that PostgreSQL is running"))?;
+    let owner_url = std::env::var("DATABASE_MIGRATION_URL").ok().filter(|url| !url.is_empty());
+    database::migrate(&pool, owner_url.as_deref())
+        .await
+        .map_err(|e| format!("cannot apply the database migrations: {e}"))?;
+    println!("{}", server::staff::change_role(&pool, email, grant).await?);
     Ok(())
 }
 

@@ -184,6 +184,8 @@ fn router(state: AppState, fixture_routes: Router<AppState>) -> Router {
             move || shell(leptos.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(&state), shell))
+        // Inside the session's layer: it needs to know who asks.
+        .layer(middleware::from_fn_with_state(state.server.clone(), crate::staff::reasons_csv))
         .layer(middleware::from_fn_with_state(state.server.clone(), resolve_session))
         .layer(middleware::from_fn(detached::run_to_the_end));
 

@@ -8,8 +8,10 @@ mod huge;
 mod net;
 mod pg;
 mod process;
+mod reasons;
 mod run;
 mod secret;
+mod staff;
 mod summary;
 mod test;
 mod tools;
@@ -26,6 +28,10 @@ commands:
          the last line is `N passed, M failed`
   huge-account [--messages N] [--orders M]
          add one account with N messages (1000000) and M orders (100000) to `run`'s database
+  reason-history [--deletions N] [--days D]
+         add N deletions (5000000) over D days (1095) to the reason statistics of `run`'s database
+  staff grant|revoke EMAIL
+         give an account of `run`'s database the staff role (the reason statistics), or take it
   bench [--quick]
          measure bytes, page serving, the deletion, the erasure, other users' latency and
          hydration, each against a baseline in the same run; writes BENCHMARKS.md";
@@ -45,6 +51,8 @@ fn main() -> ExitCode {
         "test" if options.is_empty() => test::test(),
         "huge-account" => huge::huge_account(options),
         "bench" => bench::bench(options),
+        "staff" => staff::staff(options),
+        "reason-history" => reasons::reason_history(options),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -293,6 +293,9 @@ fn playwright_against_server(ws: &Workspace, database: &(String, String), binary
         .env("FIXTURES_TOKEN", &token)
         // The fixtures attach the server's log lines of a failed test (tests/support/fixtures.ts).
         .env("SERVER_LOG", &log_path)
+        // The staff journeys grant the role with the binary's own `server staff grant`.
+        .env("SERVER_BINARY", binary)
+        .env("DATABASE_URL", database_url)
         .stdin(Stdio::null());
     announce(&format!("BASE_URL=http://{addr} FIXTURES_TOKEN=<the server's> npx playwright test (in end2end/)"));
     let succeeded = process::succeeds(&mut cmd)?;

@@ -89,6 +89,14 @@ pub struct SignedIn {
     pub token: SessionToken,
 }
 
+impl SignedIn {
+    /// Whether the password was entered in this session recently enough for a deletion or a
+    /// staff page (decision 0010).
+    pub fn password_is_recent(&self) -> bool {
+        Utc::now() - self.password_entered_at < chrono::Duration::minutes(crate::deactivation::RECENT_PASSWORD_MINUTES)
+    }
+}
+
 /// The signed-in account of the request being handled, if any.
 pub fn signed_in() -> Option<SignedIn> {
     leptos::prelude::use_context::<http::request::Parts>()?.extensions.get::<SignedIn>().cloned()

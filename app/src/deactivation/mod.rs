@@ -2,6 +2,8 @@
 //! and (server only) the store that does the work in PostgreSQL.
 
 #[cfg(feature = "ssr")]
+pub mod mask;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use crate::error::AppError;
@@ -97,11 +99,11 @@ pub async fn deactivate_account(
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::{store, DeactivationState, RECENT_PASSWORD_MINUTES};
+    use super::{store, DeactivationState};
     use crate::{
         auth::{
             rate_limit::DELETION_PER_ACCOUNT,
-            session::{self, require_signed_in as me, SignedIn},
+            session::{self, require_signed_in as me},
             store as auth_store,
         },
         domain::{
@@ -113,18 +115,13 @@ mod server {
         i18n::Locale,
         server_context::{redirect_plain_form_post, server_context, set_cookie},
     };
-    use chrono::{Duration, Utc};
     use http::{header::HeaderName, HeaderValue};
     use leptos::prelude::expect_context;
     use leptos_axum::ResponseOptions;
 
-    fn password_is_recent(me: &SignedIn) -> bool {
-        Utc::now() - me.password_entered_at < Duration::minutes(RECENT_PASSWORD_MINUTES)
-    }
-
     pub async fn state() -> Result<DeactivationState, AppError> {
         let me = me()?;
-        if !password_is_recent(&me) {
+        if !me.password_is_recent() {
             return Ok(DeactivationState::NeedsPassword);
         }
         let impact = store::impact(&server_context().pool, me.account_id).await?;
@@ -157,7 +154,7 @@ mod server {
         // account's row lock, in the deletion's transaction): an answer first, with no database
         // work, so that a session whose password is stale is sent to enter it again before
         // the form is checked, and its form problems never count against the deletion limit.
-        if !password_is_recent(&me) {
+        if !me.password_is_recent() {
             return Err(AppError::PasswordTooOld);
         }
         let key = me.account_id.to_string();

@@ -218,7 +218,8 @@ pub async fn deactivate_in(
         .bind(account_id)
         .bind(&email_digests.block)
         .bind(feedback.reason.code())
-        .bind(feedback.other_text.as_deref())
+        // Masked here, before anything stores it (issue 17).
+        .bind(feedback.other_text.as_deref().map(super::mask::mask_contact_details))
         .bind(feedback.locale.tag())
         .bind(if store.is_some() { "seller" } else { "buyer" })
         .bind(&email_digests.key_id)

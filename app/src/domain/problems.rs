@@ -6,15 +6,21 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Problem {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     EmailInvalid,
     EmailTaken,
     EmailBlocked,
-    PasswordTooShort { min: usize },
+    PasswordTooShort {
+        min: usize,
+    },
     PhoneInvalid,
     CountryUnknown,
     PasswordWrong,
-    TooShort { min: usize },
+    TooShort {
+        min: usize,
+    },
     EmailMismatch,
     PhraseMismatch,
     ReasonRequired,
@@ -22,6 +28,8 @@ pub enum Problem {
     OtherTextRequired,
     OtherTextNotAllowed,
     InvalidCharacters,
+    /// A value that is not one of the choices offered (a staff page's filter).
+    ChoiceUnknown,
 }
 
 impl Problem {
@@ -45,6 +53,7 @@ impl Problem {
             Problem::OtherTextRequired => t.problem_other_text_required.to_owned(),
             Problem::OtherTextNotAllowed => t.problem_other_text_not_allowed.to_owned(),
             Problem::InvalidCharacters => t.problem_text_invalid_characters.to_owned(),
+            Problem::ChoiceUnknown => t.staff_problem_choice_unknown.to_owned(),
         }
     }
 }

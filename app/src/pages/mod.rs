@@ -4,3 +4,4 @@ pub mod home;
 pub mod not_found;
 pub mod plural_gallery;
 pub mod sign_in;
+pub mod staff;

@@ -85,6 +85,8 @@ enum Kind {
     Reason,
     OtherText,
     Page,
+    /// One of a few values offered (a filter's options).
+    Choice(&'static [&'static str]),
 }
 
 #[derive(Debug)]
@@ -215,6 +217,17 @@ static ENDPOINTS: &[Endpoint] = &[
         reset_limits: 0.005,
     },
     Endpoint {
+        name: "staff_reasons",
+        path: <app::staff::StaffReasons as ServerFn>::PATH,
+        fields: &[
+            field("lang", Kind::Locale, 40),
+            field("weeks", Kind::Choice(&["4", "12", "52", ""]), 40),
+            field("locale", Kind::Choice(&["all", "en", "fi", ""]), 40),
+            field("role", Kind::Choice(&["all", "buyer", "seller", ""]), 40),
+        ],
+        reset_limits: 0.0,
+    },
+    Endpoint {
         name: "catalogue_summary",
         path: <app::catalogue::LoadCatalogueSummary as ServerFn>::PATH,
         fields: &[],
@@ -226,7 +239,7 @@ fn examples(kind: Kind) -> Vec<String> {
     let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     match kind {
         Kind::Locale => owned(&["en", "fi"]),
-        Kind::Email(list) | Kind::Password(list) => owned(list),
+        Kind::Email(list) | Kind::Password(list) | Kind::Choice(list) => owned(list),
         Kind::Name => owned(&["Pat Fuzz", "Äijä Öhman-Virtanen", "李小龍"]),
         Kind::Country => COUNTRIES.iter().map(|c| c.to_string()).chain(["fi".to_owned(), " SE ".to_owned()]).collect(),
         Kind::Phone => owned(&["", "+358 40 123 4567", "(040) 123-4567"]),
@@ -703,6 +716,8 @@ impl Target {
                 .unwrap();
         let (person, _) =
             seed(&app.pool, Some((account_id, ACCOUNT_EMAIL)), Shape { messages: 15, history: 12, store: true }).await;
+        // Staff, so that the staff function reads its fields rather than answer 404 to all.
+        server::staff::change_role(&app.pool, ACCOUNT_EMAIL, true).await.unwrap();
         let snapshot_sql = snapshot_sql(&app.pool).await;
         let client = || reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
         let (client, unpooled) = (client().build().unwrap(), client().pool_max_idle_per_host(0).build().unwrap());

@@ -28,5 +28,6 @@ mod restarts;
 mod restore;
 mod schema;
 mod security;
+mod staff;
 mod two_servers;
 mod visibility;

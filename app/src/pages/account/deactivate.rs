@@ -10,7 +10,7 @@ use crate::{
         FieldProblem,
     },
     format,
-    i18n::{fill, page_title, use_locale, use_messages},
+    i18n::{fill, page_title, use_locale, use_messages, Messages},
     pages::account::lists::status_label,
 };
 use leptos::{ev, form::ActionForm, prelude::*, wasm_bindgen::JsCast};
@@ -28,7 +28,9 @@ pub fn DeactivatePage() -> impl IntoView {
         <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
             {move || Suspend::new(async move {
                 match state.await {
-                    Ok(DeactivationState::NeedsPassword) => view! { <PasswordCheck confirm/> }.into_any(),
+                    Ok(DeactivationState::NeedsPassword) => {
+                        view! { <PasswordCheck confirm intro=|m| m.confirm_password_intro/> }.into_any()
+                    }
                     Ok(DeactivationState::Ready { email, impact }) => view! {
                         <Warning/>
                         <ImpactSummary impact/>
@@ -42,16 +44,16 @@ pub fn DeactivatePage() -> impl IntoView {
     }
 }
 
-/// Sudo mode: the password again before anything destructive.
+/// Sudo mode: the password again before anything destructive, or a staff page; `intro` says why.
 #[component]
-fn PasswordCheck(confirm: ServerAction<ConfirmPassword>) -> impl IntoView {
+pub fn PasswordCheck(confirm: ServerAction<ConfirmPassword>, intro: fn(&Messages) -> &'static str) -> impl IntoView {
     let t = use_messages();
     let answer = Signal::derive(move || confirm.value().get());
     let (problems, general) = answer_problems(answer);
     view! {
         <section class="card narrow" aria-labelledby="password-check-title">
             <h2 id="password-check-title">{move || t.get().confirm_password_title}</h2>
-            <p>{move || t.get().confirm_password_intro}</p>
+            <p>{move || intro(t.get())}</p>
             <ErrorSummary problems general/>
             <ActionForm action=confirm attr:novalidate=true attr:class="form">
                 <TextField name="password" label=Signal::derive(move || t.get().field_password) input_type="password" autocomplete="current-password" problems/>

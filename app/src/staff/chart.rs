@@ -1,0 +1,171 @@
+//! The stacked chart of deletions per week and reason, as SVG text made on the server: no chart
+//! code reaches the browser. Readable without colour: each reason has a pattern of its own as
+//! well as a shade, named in the legend; every segment and bar carries its figures in a
+//! `<title>`, and the table under the chart holds the same figures (`data-cell` on both).
+
+use super::{Cell, WeekRow};
+use crate::{domain::deactivation::Reason, format, i18n::fill, i18n::Locale};
+use std::fmt::Write;
+
+const WIDTH: f64 = 760.0;
+const PLOT_LEFT: f64 = 56.0;
+const PLOT_TOP: f64 = 16.0;
+const PLOT_HEIGHT: f64 = 240.0;
+const AXIS_LABELS: f64 = 40.0;
+const LEGEND_ROW: f64 = 22.0;
+
+/// Per reason, in [`Reason::ALL`]'s order: a light fill and the pattern's strokes drawn on it.
+const PATTERNS: [(&str, &str); 9] = [
+    ("#dbeafe", r##"<path d="M0 8L8 0" stroke="#1e3a8a" stroke-width="1.5"/>"##),
+    ("#fde68a", r##"<path d="M0 0L8 8" stroke="#78350f" stroke-width="1.5"/>"##),
+    ("#bbf7d0", r##"<path d="M0 4H8" stroke="#14532d" stroke-width="1.5"/>"##),
+    ("#fecaca", r##"<path d="M4 0V8" stroke="#7f1d1d" stroke-width="1.5"/>"##),
+    ("#e9d5ff", r##"<circle cx="4" cy="4" r="1.6" fill="#3b0764"/>"##),
+    ("#fed7aa", r##"<path d="M0 8L8 0M0 0L8 8" stroke="#7c2d12" stroke-width="1"/>"##),
+    ("#ccfbf1", r##"<path d="M0 4H8M4 0V8" stroke="#134e4a" stroke-width="1"/>"##),
+    ("#374151", ""),
+    ("#ffffff", ""),
+];
+
+/// The chart of `weeks` (oldest first) in `locale`'s words and numbers.
+pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
+    let t = locale.messages();
+    let legend_rows = Reason::ALL.len() as f64;
+    let height = PLOT_TOP + PLOT_HEIGHT + AXIS_LABELS + legend_rows * LEGEND_ROW + 8.0;
+    let top = axis_top(weeks.iter().map(|w| w.total).max().unwrap_or(0));
+    let scale = PLOT_HEIGHT / top as f64;
+    let slot = (WIDTH - PLOT_LEFT - 8.0) / weeks.len().max(1) as f64;
+    let bar = (slot * 0.7).max(2.0);
+    let label_every = weeks.len().div_ceil(13).max(1);
+    let bottom = PLOT_TOP + PLOT_HEIGHT;
+
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="reasons-chart" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="reasons-chart-title reasons-chart-desc"><title id="reasons-chart-title">{}</title><desc id="reasons-chart-desc">{}</desc><defs>"#,
+        escape(t.staff_chart_title),
+        escape(t.staff_chart_description)
+    );
+    for (i, (fill, strokes)) in PATTERNS.iter().enumerate() {
+        let _ = write!(
+            out,
+            r#"<pattern id="reason-pattern-{i}" width="8" height="8" patternUnits="userSpaceOnUse"><rect width="8" height="8" fill="{fill}"/>{strokes}</pattern>"#
+        );
+    }
+    out.push_str("</defs>");
+
+    // The value axis: 0, half and the top, with grid lines.
+    for value in [0, top / 2, top] {
+        let y = bottom - value as f64 * scale;
+        let _ = write!(
+            out,
+            r##"<line x1="{PLOT_LEFT}" x2="{WIDTH}" y1="{y:.1}" y2="{y:.1}" stroke="#9ca3af" stroke-width="0.5"/><text x="{}" y="{:.1}" text-anchor="end" font-size="11">{}</text>"##,
+            PLOT_LEFT - 6.0,
+            y + 4.0,
+            escape(&format::number(value, locale))
+        );
+    }
+
+    for (n, week) in weeks.iter().enumerate() {
+        let x = PLOT_LEFT + n as f64 * slot + (slot - bar) / 2.0;
+        let date = format::date(&week.week_start, locale);
+        let mut y = bottom;
+        let _ = write!(
+            out,
+            r#"<g class="week"><title>{}</title>"#,
+            escape(&fill(t.staff_chart_week_total, &[("week", &date), ("count", &format::number(week.total, locale))]))
+        );
+        for (i, (reason, cell)) in Reason::ALL.iter().zip(&week.cells).enumerate() {
+            let label = reason.label(t);
+            let Cell::Shown(deletions) = *cell else {
+                // Not drawn (it is not in the total either); the bar's title and the table say it.
+                let _ = write!(out, r#"<desc>{}: {}</desc>"#, escape(label), escape(t.staff_fewer_than_5));
+                continue;
+            };
+            if deletions == 0 {
+                continue;
+            }
+            let h = deletions as f64 * scale;
+            y -= h;
+            let _ = write!(
+                out,
+                r##"<rect x="{x:.1}" y="{y:.2}" width="{bar:.1}" height="{h:.2}" fill="url(#reason-pattern-{i})" stroke="#111827" stroke-width="0.5" data-cell="{} {} {deletions}"><title>{}: {}</title></rect>"##,
+                week.week_start,
+                reason.code(),
+                escape(label),
+                escape(&format::number(deletions, locale))
+            );
+        }
+        out.push_str("</g>");
+        if n % label_every == 0 {
+            let _ = write!(
+                out,
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11">{}</text>"#,
+                x + bar / 2.0,
+                bottom + 16.0,
+                escape(&date)
+            );
+        }
+    }
+
+    // The legend: a swatch of each pattern beside the reason's name (long sentences: one a row).
+    let legend_top = bottom + AXIS_LABELS;
+    for (i, reason) in Reason::ALL.iter().enumerate() {
+        let x = PLOT_LEFT;
+        let y = legend_top + i as f64 * LEGEND_ROW;
+        let _ = write!(
+            out,
+            r##"<rect x="{x:.1}" y="{y:.1}" width="16" height="14" fill="url(#reason-pattern-{i})" stroke="#111827" stroke-width="0.5"/><text x="{:.1}" y="{:.1}" font-size="12">{}</text>"##,
+            x + 22.0,
+            y + 11.0,
+            escape(reason.label(t))
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// A round top for the value axis, at least the highest bar: 1, 2 or 5 times a power of ten.
+fn axis_top(highest: i64) -> i64 {
+    let mut power = 1;
+    loop {
+        for step in [1, 2, 5] {
+            if step * power >= highest.max(SMALLEST_TOP) {
+                return step * power;
+            }
+        }
+        power *= 10;
+    }
+}
+
+/// An empty chart still has an axis, up to 10.
+const SMALLEST_TOP: i64 = 10;
+
+/// Text for SVG content and attribute values.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_axis_ends_at_a_round_number_above_the_highest_bar() {
+        assert_eq!([0, 7, 10, 11, 120, 480, 501].map(axis_top), [10, 10, 10, 20, 200, 500, 1000]);
+    }
+
+    #[test]
+    fn each_shown_cell_is_a_segment_of_its_height_and_hidden_cells_are_not_drawn() {
+        let mut cells = vec![Cell::Shown(0); Reason::ALL.len()];
+        cells[0] = Cell::Shown(10);
+        cells[1] = Cell::Shown(5);
+        cells[2] = Cell::FewerThanFive;
+        let weeks = [WeekRow { week_start: "2026-11-02".to_owned(), cells, total: 15 }];
+        let svg = svg(&weeks, Locale::En);
+        assert!(svg.contains(r#"height="120.00" fill="url(#reason-pattern-0)""#), "{svg}");
+        assert!(svg.contains(r#"height="60.00" fill="url(#reason-pattern-1)""#), "{svg}");
+        assert_eq!(svg.matches("data-cell=").count(), 2, "{svg}");
+        assert!(svg.contains("fewer than 5"), "{svg}");
+    }
+}

@@ -1,0 +1,94 @@
+import AxeBuilder from "@axe-core/playwright";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import type { Page } from "@playwright/test";
+import { test, expect, messages, locales, openHydrated } from "./support/fixtures";
+import { createAccount, signIn, type Account } from "./support/accounts";
+
+// The staff's reason statistics (issue 17) in both languages: a customer finds nothing there,
+// a staff member (granted the role by the server binary's own `server staff grant`, as in
+// production) reads the chart and the table, changes the period and the filters, downloads the
+// CSV and, with a stale password, confirms it first. axe (WCAG 2.2 AA) on every state.
+const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+async function expectNoViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).withTags(tags).analyze();
+  const report = results.violations.map(
+    (violation) =>
+      `${violation.id} (${violation.impact}): ${violation.help}\n` +
+      violation.nodes.map((node) => `    ${node.target.join(" ")}: ${node.failureSummary?.replace(/\s*\n\s*/g, " ")}`).join("\n"),
+  );
+  expect.soft(report, `axe violations on ${what}:\n${report.join("\n")}`).toEqual([]);
+}
+
+/** `server staff grant EMAIL` on the suite's database (`cargo xtask test` passes both). */
+function grantStaff(account: Account) {
+  const binary = process.env.SERVER_BINARY;
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!binary || !databaseUrl) {
+    throw new Error("SERVER_BINARY and DATABASE_URL are not set: run the suite with `cargo xtask test`.");
+  }
+  execFileSync(binary, ["staff", "grant", account.email], { env: { ...process.env, DATABASE_URL: databaseUrl } });
+}
+
+for (const locale of locales) {
+  const t = messages[locale];
+  const reasons = `/${locale}/staff/reasons`;
+
+  test.describe(`staff statistics in ${locale}`, () => {
+    test("a customer gets the page that is not found", async ({ page, request, expectHttpErrors }) => {
+      expectHttpErrors(404);
+      await signIn(page, await createAccount(request, { locale }));
+      const response = await page.goto(reasons);
+      expect(response?.status()).toBe(404);
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(t.not_found_title);
+      await expect(page.getByText(t.staff_reasons_title)).toHaveCount(0);
+    });
+
+    test("a staff member reads, filters and downloads the statistics", async ({ page, request }) => {
+      test.slow(); // several hydrated pages and axe on each
+      const account = await createAccount(request, { locale });
+      grantStaff(account);
+      await signIn(page, account);
+      await openHydrated(page, reasons);
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(t.staff_reasons_title);
+      await expect(page.getByRole("img", { name: t.staff_chart_title })).toBeVisible();
+      const weekly = page.getByRole("table", { name: t.staff_table_caption });
+      await expect(weekly.locator("tbody tr")).toHaveCount(12);
+      await expect(page.getByRole("columnheader", { name: t.staff_summary_share, exact: true })).toBeVisible();
+      await expectNoViolations(page, reasons);
+
+      await page.getByLabel(t.staff_filter_weeks, { exact: true }).selectOption("4");
+      await page.getByLabel(t.staff_filter_locale, { exact: true }).selectOption("fi");
+      await page.getByLabel(t.staff_filter_role, { exact: true }).selectOption("seller");
+      await page.getByRole("button", { name: t.staff_filter_apply }).click();
+      await expect(page).toHaveURL(new RegExp(`${reasons}\\?weeks=4&locale=fi&role=seller$`));
+      await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+      await expect(weekly.locator("tbody tr")).toHaveCount(4);
+      await expect(page.getByLabel(t.staff_filter_weeks, { exact: true })).toHaveValue("4");
+      await expectNoViolations(page, `${reasons} for four weeks of Finnish sellers`);
+
+      const download = page.waitForEvent("download");
+      await page.getByRole("link", { name: t.staff_download_csv }).click();
+      const csv = fs.readFileSync(await (await download).path(), "utf8").trimEnd().split("\r\n");
+      expect(csv).toHaveLength(1 + 4);
+      expect(csv[0].startsWith(`"${t.staff_table_week}",`)).toBe(true);
+      expect(csv[0].endsWith(`,"${t.staff_table_total_shown}"`)).toBe(true);
+    });
+
+    test("a staff member whose password is not recent confirms it first", async ({ page, request }) => {
+      const account = await createAccount(request, { locale, password_age_minutes: 15 });
+      grantStaff(account);
+      const session = (account as Account & { session: string }).session;
+      await page.context().addCookies([{ name: "session", value: session, url: process.env.BASE_URL! }]);
+      await openHydrated(page, reasons);
+      await expect(page.getByRole("heading", { name: t.confirm_password_title })).toBeVisible();
+      await expect(page.getByText(t.staff_password_intro)).toBeVisible();
+      await expect(page.getByRole("img", { name: t.staff_chart_title })).toHaveCount(0);
+      await expectNoViolations(page, `${reasons} asking for the password`);
+      await page.getByLabel(t.field_password).fill(account.password);
+      await page.getByRole("button", { name: t.confirm_password_submit }).click();
+      await expect(page.getByRole("img", { name: t.staff_chart_title })).toBeVisible();
+    });
+  });
+}
