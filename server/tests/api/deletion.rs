@@ -338,7 +338,7 @@ pub async fn traces_of(pool: &PgPool, person: &Person) -> Vec<(String, String, S
 /// The address in the outbox, until the "account deleted" email is sent or given up: the one
 /// trace the erasure leaves to the sender (`once_erased_no_table_holds_the_persons_data_...`
 /// proves that it goes too).
-fn is_unsent_goodbye(table: &str, column: &str, needle: &str, person: &Person) -> bool {
+pub fn is_unsent_goodbye(table: &str, column: &str, needle: &str, person: &Person) -> bool {
     table == "email_outbox" && column == "recipient" && needle == person.email
 }
 

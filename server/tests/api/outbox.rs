@@ -169,6 +169,48 @@ async fn an_email_that_cannot_be_sent_is_retried_with_backoff_then_given_up_and_
     assert!(received_by(&person.email).await.is_empty());
 }
 
+/// An SMTP server that refuses every recipient for good (550), as one does an address that
+/// does not exist; its address.
+async fn refusing_smtp_server() -> std::net::SocketAddr {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"220 refusing ESMTP\r\n").await.unwrap();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let answer: &[u8] = match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
+                    Some("RCPT") => b"550 5.1.1 no such mailbox\r\n",
+                    Some("QUIT") => b"221 bye\r\n",
+                    _ => b"250 ok\r\n",
+                };
+                if write.write_all(answer).await.is_err() || answer.starts_with(b"221") {
+                    break;
+                }
+            }
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn an_email_refused_for_good_is_given_up_at_once_and_its_address_deleted() {
+    // Arrange
+    let (pool, _) = fresh_database().await;
+    let (person, _) = seed(&pool, None, Shape { messages: 0, history: 0, store: false }).await;
+    delete_account(&pool, &person).await.unwrap();
+    let refusing = Mailer::new(Some(&format!("smtp://{}", refusing_smtp_server().await)), mailer::DEFAULT_FROM);
+
+    // Act
+    let outcome = mailer::send_next(&pool, &refusing.unwrap()).await.unwrap();
+
+    // Assert
+    assert_eq!(outcome, Outcome::GivenUp);
+    assert_eq!(outbox_rows(&pool).await, 0);
+}
+
 #[tokio::test]
 async fn two_servers_send_each_email_exactly_once() {
     // Arrange: twenty deletions queued, then two servers sending to the same SMTP server
