@@ -7,6 +7,8 @@ pub mod catalogue;
 pub mod components;
 pub mod deactivation;
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod email;
 pub mod error;
 pub mod format;
 pub mod i18n;

@@ -1,5 +1,6 @@
 import { test, expect, messages, locales, openHydrated, type LocaleTag } from "./support/fixtures";
 import { createAccount, signIn } from "./support/accounts";
+import { theOneMailTo } from "./support/inbox";
 import type { Page } from "@playwright/test";
 
 function origin(): string {
@@ -48,6 +49,7 @@ for (const locale of locales) {
       await expect(page).toHaveURL(new RegExp(`/${locale}/goodbye\\?receipt=DA-`));
       await expect(page.getByRole("heading", { level: 1, name: t.goodbye_title })).toBeVisible();
       await expect(page.getByTestId("receipt")).toHaveText(/^DA-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$/);
+      const receipt = (await page.getByTestId("receipt").textContent())!;
       await expect(page.getByText(account.email)).toHaveCount(0);
       await expect(page.getByText(account.name)).toHaveCount(0);
 
@@ -66,6 +68,12 @@ for (const locale of locales) {
       await page.getByLabel(t.field_country).selectOption({ index: 1 });
       await page.getByRole("button", { name: t.sign_up_submit }).click();
       await expect(page.getByRole("alert")).toContainText(t.problem_email_blocked);
+
+      // The goodbye email is in the inbox, once, in the account's language, with the receipt.
+      const mail = await theOneMailTo(request, account.email);
+      expect(mail.subject).toBe(t.email_deleted_subject);
+      expect(mail.text).toContain(t.email_deleted_receipt.replace("{receipt}", receipt));
+      expect(mail.text).toContain(t.email_deleted_not_you.replace("{receipt}", receipt));
     });
 
     test("every field's error appears in the browser in the page's language", async ({ page, request }) => {

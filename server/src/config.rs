@@ -34,6 +34,9 @@ pub struct Config {
     /// The load balancers whose `X-Forwarded-For` names the client (`APP_TRUSTED_PROXIES`,
     /// comma-separated addresses or CIDR networks); none by default.
     pub trusted_proxies: Vec<IpNet>,
+    /// Where the outbox's emails go (`APP_SMTP_URL`, none by default: nothing is sent) and
+    /// from whom (`APP_SMTP_FROM`).
+    pub mailer: crate::mailer::Mailer,
 }
 
 #[derive(Debug)]
@@ -95,6 +98,11 @@ impl Config {
             demo_data: flag("APP_DEMO_DATA")?,
             pseudo_locales: flag("APP_PSEUDO_LOCALES")?,
             trusted_proxies: trusted_proxies(&env::var("APP_TRUSTED_PROXIES").unwrap_or_default())?,
+            mailer: crate::mailer::Mailer::new(
+                env::var("APP_SMTP_URL").ok().filter(|url| !url.is_empty()).as_deref(),
+                &env::var("APP_SMTP_FROM").unwrap_or_else(|_| crate::mailer::DEFAULT_FROM.to_owned()),
+            )
+            .map_err(ConfigError)?,
             #[cfg(feature = "test-fixtures")]
             fixtures_token,
         })

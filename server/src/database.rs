@@ -41,10 +41,22 @@ pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 /// work from everyone else's ([`crate::eraser::rest_after`]).
 pub const ERASER_APPLICATION_NAME: &str = "deactivate-eraser";
 
-/// The eraser's own pool: one session, named [`ERASER_APPLICATION_NAME`], opened on first use.
-/// Its own, too, so that it never holds a connection a request is waiting for.
+/// The name of the email sender's session ([`crate::mailer`]): it looks at the outbox every
+/// second, so the eraser does not count it as someone using the database either.
+pub const MAILER_APPLICATION_NAME: &str = "deactivate-mailer";
+
+/// The sessions the eraser does not rest for: the server's own background work.
+pub const BACKGROUND_APPLICATION_NAMES: [&str; 2] = [ERASER_APPLICATION_NAME, MAILER_APPLICATION_NAME];
+
+/// The eraser's own pool ([`connect_background`]).
 pub fn connect_eraser(database_url: &str) -> sqlx::Result<PgPool> {
-    let options = options(database_url)?.application_name(ERASER_APPLICATION_NAME);
+    connect_background(database_url, ERASER_APPLICATION_NAME)
+}
+
+/// A background task's own pool: one session, named `application_name`, opened on first use.
+/// Its own, too, so that it never holds a connection a request is waiting for.
+pub fn connect_background(database_url: &str, application_name: &str) -> sqlx::Result<PgPool> {
+    let options = options(database_url)?.application_name(application_name);
     Ok(PgPoolOptions::new().max_connections(1).acquire_timeout(ACQUIRE_TIMEOUT).connect_lazy_with(options))
 }
 

@@ -420,10 +420,10 @@ async fn others_active(pool: &PgPool) -> sqlx::Result<bool> {
         "SELECT EXISTS (
              SELECT 1 FROM pg_stat_activity
               WHERE datname = current_database() AND backend_type = 'client backend'
-                AND application_name <> $1
+                AND application_name <> ALL($1)
                 AND (state <> 'idle' OR state_change > clock_timestamp() - make_interval(secs => $2)))",
     )
-    .bind(crate::database::ERASER_APPLICATION_NAME)
+    .bind(&crate::database::BACKGROUND_APPLICATION_NAMES[..])
     .bind(QUIET_FOR.as_secs_f64())
     .fetch_one(pool)
     .await

@@ -47,6 +47,8 @@ pub struct Application {
     router: Router,
     pool: PgPool,
     eraser_pool: PgPool,
+    /// The email sender's own pool, and where it sends.
+    mailer: (PgPool, crate::mailer::Mailer),
 }
 
 #[derive(Debug)]
@@ -85,6 +87,8 @@ impl Application {
             return Err(StartupError::Migrations(error));
         }
         let eraser_pool = database::connect_eraser(&config.database_url).map_err(StartupError::Database)?;
+        let mailer_pool = database::connect_background(&config.database_url, database::MAILER_APPLICATION_NAME)
+            .map_err(StartupError::Database)?;
         let digester = EmailDigester::with_previous(&config.secret, &config.previous_secrets);
         if config.demo_data {
             let accounts = demo::seed(&pool, &digester).await.map_err(StartupError::Database)?;
@@ -119,7 +123,13 @@ impl Application {
         };
         #[cfg(not(feature = "test-fixtures"))]
         let fixture_routes = no_fixtures_api();
-        Ok(Application { listener, router: router(state, fixture_routes), pool, eraser_pool })
+        Ok(Application {
+            listener,
+            router: router(state, fixture_routes),
+            pool,
+            eraser_pool,
+            mailer: (mailer_pool, config.mailer),
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -131,7 +141,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests under way. The background
-    /// eraser (unless `APP_ERASER=0`) and the housekeeping run alongside and stop with the
+    /// eraser (unless `APP_ERASER=0`), the housekeeping and the email sender run alongside and stop with the
     /// server, after the work under way.
     pub async fn serve_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let settings = crate::eraser::Settings::from_env();
@@ -139,6 +149,9 @@ impl Application {
         let eraser = settings.enabled.then(|| crate::eraser::spawn(self.eraser_pool, settings, eraser_stopped));
         let (stop_housekeeping, housekeeping_stopped) = tokio::sync::oneshot::channel::<()>();
         let housekeeping = crate::housekeeping::spawn(self.pool.clone(), housekeeping_stopped);
+        let (stop_mailer, mailer_stopped) = tokio::sync::oneshot::channel::<()>();
+        let (mailer_pool, mailer) = self.mailer;
+        let mailer = crate::mailer::spawn(mailer_pool, mailer, mailer_stopped);
         // TCP_NODELAY: a response written in more than one piece (head, then body) would
         // otherwise wait for the client's delayed ACK, ~40 ms, on every reused connection.
         let listener = self.listener.tap_io(|connection| {
@@ -149,11 +162,12 @@ impl Application {
         let served = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
-        drop((stop_eraser, stop_housekeeping));
+        drop((stop_eraser, stop_housekeeping, stop_mailer));
         if let Some(eraser) = eraser {
             let _ = eraser.await;
         }
         let _ = housekeeping.await;
+        let _ = mailer.await;
         served
     }
 }

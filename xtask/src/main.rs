@@ -5,6 +5,7 @@
 
 mod bench;
 mod huge;
+mod mail;
 mod net;
 mod pg;
 mod process;

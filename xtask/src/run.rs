@@ -1,5 +1,6 @@
 //! `cargo xtask run`: build the release app and serve it with its database and demo accounts.
 
+use crate::mail::MailCatcher;
 use crate::net;
 use crate::pg;
 use crate::process;
@@ -12,6 +13,8 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 
 const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
+/// maildev's own default port for its inbox, if free.
+const DEFAULT_INBOX_PORT: u16 = 1080;
 
 pub fn run() -> Result<ExitCode> {
     let ws = Workspace::load()?;
@@ -33,9 +36,24 @@ pub fn run() -> Result<ExitCode> {
     }
     let mut server = server_command(&ws, &database.app_url, addr, &secret);
     server.env("APP_DEMO_DATA", "1").env("APP_PSEUDO_LOCALES", "1");
+    // The app's emails go to APP_SMTP_URL if set, else to a local inbox started here.
+    let mail = match std::env::var("APP_SMTP_URL").ok().filter(|url| !url.is_empty()) {
+        Some(url) => {
+            server.env("APP_SMTP_URL", url);
+            None
+        }
+        None => {
+            let inbox_port =
+                Some(DEFAULT_INBOX_PORT).filter(|port| net::is_free(SocketAddr::from(([127, 0, 0, 1], *port))));
+            let mail = MailCatcher::start(&ws, inbox_port, &ws.data_dir().join("maildev.log"))?;
+            server.env("APP_SMTP_URL", mail.smtp_url());
+            println!("The emails the app sends arrive in the inbox at {} (maildev)", mail.inbox_url());
+            Some(mail)
+        }
+    };
     let status = process::wait(&mut process::spawn(&mut server)?)?;
-    // Stops the cluster if this run started it.
-    drop(cluster);
+    // Stops the inbox and the cluster if this run started them.
+    drop((mail, cluster));
     if process::interrupted() || status.success() {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -108,6 +126,7 @@ pub fn server_command_for(
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()))
         .env_remove("APP_DEMO_DATA")
         .env_remove("APP_PSEUDO_LOCALES")
+        .env_remove("APP_SMTP_URL")
         .env_remove("APP_TEST_FIXTURES")
         .env_remove("APP_TEST_FIXTURES_TOKEN");
     cmd

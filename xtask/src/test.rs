@@ -3,6 +3,7 @@
 //! counts as one failure; a passed one as one pass. Skipped tests are listed with their
 //! reasons; in CI (`CI=true`, set by `.ci/run`) any skip adds a failure.
 
+use crate::mail::MailCatcher;
 use crate::net;
 use crate::pg::TestServer;
 use crate::process;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 const PLAYWRIGHT_REPORT: &str = "end2end/test-results/results.json";
 const SERVER_LOG: &str = "target/e2e-server.log";
 const RELEASE_CHECK_LOG: &str = "target/release-check-server.log";
+const MAILDEV_LOG: &str = "target/maildev.log";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Where the server built with the fixtures API is kept for Playwright, in the target directory.
 const FIXTURES_SERVER: &str = "e2e/server-with-fixtures";
@@ -63,7 +65,11 @@ fn run_all(report: &mut Report) -> Result<()> {
 
     // Dropped at the end of this function: a throwaway cluster is stopped and deleted.
     let database = TestServer::start()?;
-    let (counts, skips) = rust_tests(&ws, &database)?;
+    // The SMTP server with a web inbox the Rust tests and the Playwright server send to (stopped
+    // at the end of this function).
+    fs::create_dir_all(ws.root.join("target"))?;
+    let mail = MailCatcher::start(&ws, None, &ws.root.join(MAILDEV_LOG))?;
+    let (counts, skips) = rust_tests(&ws, &database, &mail)?;
     report.add("rust tests", counts);
     report.skipped(skips);
 
@@ -80,7 +86,7 @@ fn run_all(report: &mut Report) -> Result<()> {
         report.not_run("no fixtures", "the release build failed");
     }
     match (built, fixtures_server) {
-        (true, Some(server)) => report.add("playwright", playwright(&ws, &database, &server)?),
+        (true, Some(server)) => report.add("playwright", playwright(&ws, &database, &server, &mail)?),
         (false, _) => report.not_run("playwright", "the wasm build failed"),
         (true, None) => report.not_run("playwright", "the server with the fixtures API did not build"),
     }
@@ -104,7 +110,7 @@ fn check(cmd: &mut Command, ws: &Workspace) -> Result<Counts> {
 /// The server's tests run as it is released, without the `test-fixtures` feature; then, with
 /// the feature, the tests of what it adds: the fixtures API's unit and integration tests (named
 /// `fixtures::...`). The rest would only run a second time against the same code.
-fn rust_tests(ws: &Workspace, database: &TestServer) -> Result<(Counts, Vec<String>)> {
+fn rust_tests(ws: &Workspace, database: &TestServer, mail: &MailCatcher) -> Result<(Counts, Vec<String>)> {
     let (mut counts, mut skips) = (Counts::default(), Vec::new());
     let with_fixtures = format!("--target-dir={}", with_fixtures_target(ws).display());
     let runs: [(Vec<&str>, &[&str]); 3] = [
@@ -123,7 +129,9 @@ fn rust_tests(ws: &Workspace, database: &TestServer) -> Result<(Counts, Vec<Stri
             .arg("--")
             .args(filter)
             .current_dir(&ws.root)
-            .env("TEST_DATABASE_URL", &database.admin_url);
+            .env("TEST_DATABASE_URL", &database.admin_url)
+            .env("TEST_SMTP_URL", mail.smtp_url())
+            .env("TEST_MAIL_INBOX_URL", mail.inbox_url());
         announce(&process::display(&cmd));
         let (succeeded, output) = process::tee(&mut cmd)?;
         counts += Counts::of_cargo_test(&output, succeeded);
@@ -248,17 +256,22 @@ fn server_log(ws: &Workspace, relative: &str) -> Result<(fs::File, PathBuf)> {
 
 /// Playwright against the release build of the server with the fixtures API, on a fresh
 /// database.
-fn playwright(ws: &Workspace, database: &TestServer, server: &Path) -> Result<Counts> {
+fn playwright(ws: &Workspace, database: &TestServer, server: &Path, mail: &MailCatcher) -> Result<Counts> {
     let name = format!("e2e_{}", random_hex(6)?);
     // The server runs as a role that may only read and write rows, as in production.
     let urls = database.create_least_privilege_database(&name)?;
-    let counts = playwright_against_server(ws, &urls, server);
+    let counts = playwright_against_server(ws, &urls, server, mail);
     database.drop_least_privilege_database(&name)?;
     counts
 }
 
 /// `database`: the URLs of the server's role and of the schema's owner.
-fn playwright_against_server(ws: &Workspace, database: &(String, String), binary: &Path) -> Result<Counts> {
+fn playwright_against_server(
+    ws: &Workspace,
+    database: &(String, String),
+    binary: &Path,
+    mail: &MailCatcher,
+) -> Result<Counts> {
     let (database_url, migration_url) = database;
     let addr = SocketAddr::from(([127, 0, 0, 1], net::free_port()?));
     let (log, log_path) = server_log(ws, SERVER_LOG)?;
@@ -273,6 +286,7 @@ fn playwright_against_server(ws: &Workspace, database: &(String, String), binary
         .env("APP_ERASER", "0")
         // The testers' pseudo-locales, which Playwright walks the journey in.
         .env("APP_PSEUDO_LOCALES", "1")
+        .env("APP_SMTP_URL", mail.smtp_url())
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);
@@ -291,13 +305,18 @@ fn playwright_against_server(ws: &Workspace, database: &(String, String), binary
         .current_dir(ws.root.join("end2end"))
         .env("BASE_URL", format!("http://{addr}"))
         .env("FIXTURES_TOKEN", &token)
+        // The inbox whose emails the journey reads (end2end/tests/support/inbox.ts).
+        .env("MAIL_INBOX_URL", mail.inbox_url())
         // The fixtures attach the server's log lines of a failed test (tests/support/fixtures.ts).
         .env("SERVER_LOG", &log_path)
         // The staff journeys grant the role with the binary's own `server staff grant`.
         .env("SERVER_BINARY", binary)
         .env("DATABASE_URL", database_url)
         .stdin(Stdio::null());
-    announce(&format!("BASE_URL=http://{addr} FIXTURES_TOKEN=<the server's> npx playwright test (in end2end/)"));
+    announce(&format!(
+        "BASE_URL=http://{addr} FIXTURES_TOKEN=<the server's> MAIL_INBOX_URL={} npx playwright test (in end2end/)",
+        mail.inbox_url()
+    ));
     let succeeded = process::succeeds(&mut cmd)?;
     let report = fs::read_to_string(&report_path).ok();
     if report.is_none() {

@@ -29,7 +29,7 @@ pub fn prepare(ws: &Workspace, purpose: Purpose) -> Result<()> {
     ensure_wasm_target()?;
     ensure_cargo_leptos()?;
     ensure_wasm_bindgen(ws)?;
-    ensure_sass_and_wasm_opt(ws)?;
+    ensure_npm_tools(ws)?;
     if matches!(purpose, Purpose::Test | Purpose::Bench) {
         ensure_chromium()?;
         ensure_playwright_packages(ws)?;
@@ -115,20 +115,22 @@ fn ensure_wasm_bindgen(ws: &Workspace) -> Result<()> {
     )
 }
 
-/// sass (dart-sass in JavaScript; Debian has none) and wasm-opt come from npm, pinned by the
-/// committed `xtask/tools/package-lock.json`. `npm ci` installs exactly that lock file, so every
+/// sass (dart-sass in JavaScript; Debian has none), wasm-opt and maildev (the local SMTP
+/// server with a web inbox, `crate::mail`) come from npm, pinned by the committed
+/// `xtask/tools/package-lock.json`. `npm ci` installs exactly that lock file, so every
 /// machine gets the same versions; we redo it whenever the committed lock file changes.
-fn ensure_sass_and_wasm_opt(ws: &Workspace) -> Result<()> {
+fn ensure_npm_tools(ws: &Workspace) -> Result<()> {
     let pinned = ws.root.join("xtask/tools");
     let installed = npm_tools_dir(ws);
     let bin = installed.join("node_modules/.bin");
     let lock_now = fs::read(pinned.join("package-lock.json")).ok();
     let lock_installed = fs::read(installed.join("package-lock.json")).ok();
-    if bin.join("sass").exists() && bin.join("wasm-opt").exists() && lock_now == lock_installed {
+    let installed_all = ["sass", "wasm-opt", "maildev"].iter().all(|tool| bin.join(tool).exists());
+    if installed_all && lock_now == lock_installed {
         return Ok(());
     }
     ensure_npm()?;
-    println!("installing sass and wasm-opt into .tools/node (pinned in xtask/tools/package-lock.json; cargo-leptos compiles the styles and shrinks the wasm with them)");
+    println!("installing sass, wasm-opt and maildev into .tools/node (pinned in xtask/tools/package-lock.json; cargo-leptos compiles the styles and shrinks the wasm with the first two; maildev catches the app's emails under `run` and `test`)");
     fs::create_dir_all(&installed)
         .map_err(|e| anyhow!("cannot create {}: {e} — check the permissions of the workspace", installed.display()))?;
     for file in ["package.json", "package-lock.json"] {

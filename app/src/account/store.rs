@@ -212,7 +212,8 @@ pub async fn update_profile(
 
 /// Sets a new password of a live account from the session `session`: every other session of
 /// the account ends (whoever held one must prove the new password), and this one counts as a
-/// fresh password entry. `None` once the account is deleted.
+/// fresh password entry, and a "your password was changed" email is queued, all in one
+/// transaction. `None` once the account is deleted.
 pub async fn set_password(
     pool: &PgPool,
     account_id: Uuid,
@@ -231,6 +232,7 @@ pub async fn set_password(
     }
     session::end_others(&mut tx, account_id, session).await?;
     session::record_password_entry(&mut tx, session).await?;
+    crate::email::queue(&mut tx, account_id, &crate::email::Email::PasswordChanged).await?;
     tx.commit().await?;
     Ok(Some(()))
 }

@@ -213,6 +213,9 @@ pub async fn deactivate_in(
         Some(false) => return Err(DeactivateError::PasswordTooOld),
         Some(true) => {}
     }
+    // Before the scrub, which replaces the address the email goes to.
+    let receipt = Receipt::for_account(account_id).0;
+    crate::email::queue(&mut *conn, account_id, &crate::email::Email::AccountDeleted { receipt }).await?;
     let store = delete_locked(&mut *conn, account_id, email_digests).await?;
     sqlx::query(sql::RECORD)
         .bind(account_id)

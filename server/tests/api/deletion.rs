@@ -331,7 +331,15 @@ pub async fn traces_of(pool: &PgPool, person: &Person) -> Vec<(String, String, S
         .await
         .into_iter()
         .filter(|(table, column, needle)| !(table == "tombstones" && column == "account_id" && *needle == id))
+        .filter(|(table, column, needle)| !is_unsent_goodbye(table, column, needle, person))
         .collect()
+}
+
+/// The address in the outbox, until the "account deleted" email is sent or given up: the one
+/// trace the erasure leaves to the sender (`once_erased_no_table_holds_the_persons_data_...`
+/// proves that it goes too).
+pub fn is_unsent_goodbye(table: &str, column: &str, needle: &str, person: &Person) -> bool {
+    table == "email_outbox" && column == "recipient" && needle == person.email
 }
 
 /// Runs erasure batches until the queue is empty (another eraser, e.g. a test server's, may be
@@ -465,9 +473,16 @@ async fn once_erased_no_table_holds_the_persons_data_but_the_tombstone_and_the_d
     delete_account(&app.pool, &person).await.unwrap();
     erase_everything(&app.pool, 500).await;
 
-    // Assert
+    // Assert: the goodbye email's address is the only trace, until the email is sent
     let traces = traces_of(&app.pool, &person).await;
     assert!(traces.is_empty(), "the person's data is still in {traces:?}");
+    let unsent = sweep(&app.pool, &person.needles()).await;
+    assert!(unsent.iter().any(|(t, c, n)| is_unsent_goodbye(t, c, n, &person)), "{unsent:?}");
+    let sent = server::mailer::send_next(&app.pool, &crate::outbox::test_mailer()).await.unwrap();
+    assert_eq!(sent, server::mailer::Outcome::Sent);
+    crate::outbox::wait_for_mail(&email, 1).await;
+    let after_sending = sweep(&app.pool, &person.needles()).await;
+    assert_eq!(after_sending, [("tombstones".to_owned(), "account_id".to_owned(), id.to_string())]);
     assert_eq!(count(&app.pool, "SELECT count(*) FROM tombstones WHERE account_id = $1", id).await, 1);
     let digests: Vec<Vec<u8>> =
         sqlx::query_scalar("SELECT digest FROM blocked_email_digests").fetch_all(&app.pool).await.unwrap();
@@ -616,6 +631,7 @@ async fn a_statement_failing_midway_rolls_the_whole_deletion_back() {
                  UNION ALL SELECT 'feedback', to_jsonb(f)::text FROM deletion_feedback_inbox f
                  UNION ALL SELECT 'digest', to_jsonb(d)::text FROM blocked_email_digests d
                  UNION ALL SELECT 'queue', to_jsonb(q)::text FROM erasure_queue q
+                 UNION ALL SELECT 'email', to_jsonb(e)::text FROM email_outbox e
              ) x ORDER BY 1",
         )
         .bind(person.id)
@@ -636,6 +652,7 @@ async fn a_statement_failing_midway_rolls_the_whole_deletion_back() {
     }
     assert_eq!(snapshot().await, before);
     assert!(before.iter().any(|r| r.starts_with("session")) && before.iter().any(|r| r.starts_with("rate limit")));
+    assert!(!before.iter().any(|r| r.starts_with("email")), "no email queued: the deletion rolled back");
 }
 
 #[tokio::test]

@@ -71,6 +71,7 @@ pub fn test_config(database_url: &str) -> Config {
         demo_data: false,
         pseudo_locales: false,
         trusted_proxies: Vec::new(),
+        mailer: server::mailer::Mailer::new(None, server::mailer::DEFAULT_FROM).expect("the default sender"),
         #[cfg(feature = "test-fixtures")]
         fixtures_token: server::fixtures::Token::new(FIXTURES_TOKEN).expect("a valid token"),
     }
@@ -164,6 +165,7 @@ impl ServerProcess {
             .env_remove("APP_TEST_FIXTURES")
             .env_remove("APP_TEST_FIXTURES_TOKEN")
             .env_remove("APP_ERASER")
+            .env_remove("APP_SMTP_URL")
             .envs(env.iter().copied())
             .stdin(std::process::Stdio::null());
         command

@@ -63,9 +63,11 @@ async fn after_the_erasure_autovacuum_leaves_no_dead_tuple_of_the_person() {
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *old_snapshot).await.unwrap();
     sqlx::query("SELECT count(*) FROM accounts").execute(&mut *old_snapshot).await.unwrap();
 
-    // Act: deleted and erased
+    // Act: deleted and erased, and the goodbye email sent (which deletes its address)
     delete_account(&pool, &person).await.unwrap();
     erase_everything(&pool, 500).await;
+    let sent = server::mailer::send_next(&pool, &crate::outbox::test_mailer()).await.unwrap();
+    assert_eq!(sent, server::mailer::Outcome::Sent);
 
     // Assert: the live rows are clean, but the table files still hold the person
     let while_seen = dirty_sweep(&pool, &needles).await;
