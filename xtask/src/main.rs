@@ -5,6 +5,7 @@
 
 mod bench;
 mod huge;
+mod l10n;
 mod net;
 mod pg;
 mod process;
@@ -28,7 +29,11 @@ commands:
          add one account with N messages (1000000) and M orders (100000) to `run`'s database
   bench [--quick]
          measure bytes, page serving, the deletion, the erasure, other users' latency and
-         hydration, each against a baseline in the same run; writes BENCHMARKS.md";
+         hydration, each against a baseline in the same run; writes BENCHMARKS.md
+  l10n export <locale> [<file>]
+         write locales/<locale>.json as XLIFF 2.0 for a translator (<locale>.xlf by default)
+  l10n import <file>
+         write a translated XLIFF 2.0 file back into locales/<locale>.json, or list its problems";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,6 +50,7 @@ fn main() -> ExitCode {
         "test" if options.is_empty() => test::test(),
         "huge-account" => huge::huge_account(options),
         "bench" => bench::bench(options),
+        "l10n" => l10n::l10n(options),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
