@@ -33,7 +33,7 @@ fn main() {
     let mut out = String::from("/// Every visible string of the app, one field per key of `locales/en.json`.\n");
     out.push_str("#[derive(Debug)]\npub struct Messages {\n");
     for (key, value) in reference {
-        let ty = if value.is_object() { "Plural" } else { "&'static str" };
+        let ty = if value.is_object() { "Plural" } else { "Text" };
         writeln!(out, "    pub {key}: {ty},").unwrap();
     }
     out.push_str("}\n");
@@ -45,32 +45,55 @@ fn main() {
         writeln!(out, "            ({key:?}, &self.{key}),").unwrap();
     }
     out.push_str("        ]\n    }\n}\n");
+    // Each language twice: without keys for production, with keys where testers are served.
     for (locale, table) in &tables {
-        write_table(&mut out, &locale.to_uppercase(), table, |_, _, text| text.to_owned());
+        let name = locale.to_uppercase();
+        write_table(&mut out, &name, Keys::Without, table, |_, _, text| text.to_owned());
+        write_table(&mut out, &format!("{name}_KEYED"), Keys::With, table, |_, _, text| text.to_owned());
     }
-    // The pseudo-locales, from the English table, and the keys that show-keys mode shows.
-    write_table(&mut out, "EN_XA", reference, |_, _, text| pseudo::accented_text(text));
-    write_table(&mut out, "AR_XB", reference, |_, _, text| pseudo::mirrored_text(text));
-    write_table(&mut out, "KEYS", reference, pseudo::key_text);
+    // The pseudo-locales, from the English table, and the keys that show-keys mode shows: only
+    // testers see them, so only with keys.
+    write_table(&mut out, "EN_XA", Keys::With, reference, |_, _, text| pseudo::accented_text(text));
+    write_table(&mut out, "AR_XB", Keys::With, reference, |_, _, text| pseudo::mirrored_text(text));
+    write_table(&mut out, "KEYS", Keys::With, reference, pseudo::key_text);
     let target = PathBuf::from(env::var("OUT_DIR").unwrap()).join("messages.rs");
     fs::write(target, out).unwrap();
+}
+
+/// Whether a table's texts carry their keys (`message::Text::key`).
+#[derive(Clone, Copy)]
+enum Keys {
+    With,
+    Without,
 }
 
 /// `pub static <name>: Messages`, each text of `table` through `text(key, plural form, text)`.
 fn write_table(
     out: &mut String,
     name: &str,
+    keys: Keys,
     table: &Map<String, Value>,
     text: impl Fn(&str, Option<&str>, &str) -> String,
 ) {
+    // A plural form's key is `key.form`, as show-keys mode writes it.
+    let literal = |key: &str, form: Option<&str>, english: &str| {
+        let shown = text(key, form, english);
+        match keys {
+            Keys::Without => format!("Text {{ key: None, text: {shown:?} }}"),
+            Keys::With => {
+                let full_key = form.map_or_else(|| key.to_owned(), |form| format!("{key}.{form}"));
+                format!("Text {{ key: Some({full_key:?}), text: {shown:?} }}")
+            }
+        }
+    };
     writeln!(out, "pub static {name}: Messages = Messages {{").unwrap();
     for (key, value) in table {
-        let form = |form: &str| text(key, Some(form), value[form].as_str().unwrap());
+        let form = |form: &str| literal(key, Some(form), value[form].as_str().unwrap());
         match value {
             Value::Object(_) => {
-                writeln!(out, "    {key}: Plural {{ one: {:?}, other: {:?} }},", form("one"), form("other"))
+                writeln!(out, "    {key}: Plural {{ one: {}, other: {} }},", form("one"), form("other"))
             }
-            other => writeln!(out, "    {key}: {:?},", text(key, None, other.as_str().unwrap())),
+            other => writeln!(out, "    {key}: {},", literal(key, None, other.as_str().unwrap())),
         }
         .unwrap();
     }

@@ -3,7 +3,7 @@
 
 use crate::{
     domain::FieldProblem,
-    i18n::{fill, Messages},
+    i18n::{fill, Message, Messages},
 };
 use leptos::server_fn::{
     codec::JsonEncoding,
@@ -41,22 +41,22 @@ pub enum AppError {
 
 impl AppError {
     /// The message to show, in the page's language.
-    pub fn message(&self, t: &'static Messages) -> String {
+    pub fn message(&self, t: &'static Messages) -> Message {
         match self {
-            AppError::Internal => t.error_internal.to_owned(),
-            AppError::Unreachable => t.error_unreachable.to_owned(),
-            AppError::Invalid(_) => t.error_invalid.to_owned(),
-            AppError::SignInFailed => t.error_sign_in_failed.to_owned(),
-            AppError::NotSignedIn => t.error_not_signed_in.to_owned(),
-            AppError::PasswordTooOld => t.error_password_too_old.to_owned(),
-            AppError::AlreadyDeleted => t.error_already_deleted.to_owned(),
+            AppError::Internal => t.error_internal.into(),
+            AppError::Unreachable => t.error_unreachable.into(),
+            AppError::Invalid(_) => t.error_invalid.into(),
+            AppError::SignInFailed => t.error_sign_in_failed.into(),
+            AppError::NotSignedIn => t.error_not_signed_in.into(),
+            AppError::PasswordTooOld => t.error_password_too_old.into(),
+            AppError::AlreadyDeleted => t.error_already_deleted.into(),
             AppError::RateLimited { retry_after_secs } => {
                 let minutes = retry_after_secs.div_ceil(60) as i64;
                 fill(t.error_rate_limited.select(minutes), &[("minutes", &minutes)])
             }
-            AppError::Busy { .. } => t.error_busy.to_owned(),
-            AppError::Malformed => t.error_malformed.to_owned(),
-            AppError::NotFound => t.not_found_body.to_owned(),
+            AppError::Busy { .. } => t.error_busy.into(),
+            AppError::Malformed => t.error_malformed.into(),
+            AppError::NotFound => t.not_found_body.into(),
         }
     }
 

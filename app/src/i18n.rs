@@ -4,6 +4,7 @@
 //! The locale is part of every page's path (`/en/...`, `/fi/...`), so the server and the
 //! browser always agree on it and hydration never flashes the other language.
 
+pub use crate::message::{Message, Text};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -13,12 +14,12 @@ include!(concat!(env!("OUT_DIR"), "/messages.rs"));
 /// `one` for exactly 1 and `other` for everything else).
 #[derive(Debug)]
 pub struct Plural {
-    pub one: &'static str,
-    pub other: &'static str,
+    pub one: Text,
+    pub other: Text,
 }
 
 impl Plural {
-    pub fn select(&self, count: i64) -> &'static str {
+    pub fn select(&self, count: i64) -> Text {
         if count == 1 {
             self.one
         } else {
@@ -78,6 +79,7 @@ impl Locale {
         }
     }
 
+    /// The texts without their keys (production pages, and the server's own use).
     pub fn messages(self) -> &'static Messages {
         match self {
             Locale::En => &EN,
@@ -87,14 +89,35 @@ impl Locale {
         }
     }
 
-    /// The locale's own name for itself, for the language switcher; a pseudo-locale, which is
-    /// no language, by its tag in its brackets.
-    pub fn native_name(self) -> &'static str {
+    /// The texts with their keys, which pages show where testers are served
+    /// ([`crate::message`]); the pseudo-locales have them always.
+    pub fn keyed_messages(self) -> &'static Messages {
         match self {
-            Locale::En => EN.language_en,
-            Locale::Fi => FI.language_fi,
-            Locale::EnXa => "⟦en-XA⟧",
-            Locale::ArXb => "⟦ar-XB⟧",
+            Locale::En => &EN_KEYED,
+            Locale::Fi => &FI_KEYED,
+            Locale::EnXa => &EN_XA,
+            Locale::ArXb => &AR_XB,
+        }
+    }
+
+    /// The texts a page shows: with keys where the pseudo-locales are served.
+    pub fn shown_messages(self, pseudo_locales: bool) -> &'static Messages {
+        if pseudo_locales {
+            self.keyed_messages()
+        } else {
+            self.messages()
+        }
+    }
+
+    /// The locale's own name for itself, for the language switcher (with its key where the
+    /// pseudo-locales are served); a pseudo-locale, which is no language, by its tag in its
+    /// brackets, which is no message.
+    pub fn native_name(self, pseudo_locales: bool) -> Text {
+        match self {
+            Locale::En => Locale::En.shown_messages(pseudo_locales).language_en,
+            Locale::Fi => Locale::Fi.shown_messages(pseudo_locales).language_fi,
+            Locale::EnXa => Text { key: None, text: "⟦en-XA⟧" },
+            Locale::ArXb => Text { key: None, text: "⟦ar-XB⟧" },
         }
     }
 
@@ -135,7 +158,7 @@ impl PseudoLocales {
 }
 
 /// A country's name, by its ISO code (see `domain::account::COUNTRIES`).
-pub fn country_name(t: &'static Messages, code: &str) -> &'static str {
+pub fn country_name(t: &'static Messages, code: &str) -> Text {
     match code {
         "FI" => t.country_fi,
         "SE" => t.country_se,
@@ -151,7 +174,7 @@ pub fn country_name(t: &'static Messages, code: &str) -> &'static str {
     }
 }
 
-fn code_unknown(t: &'static Messages) -> &'static str {
+fn code_unknown(t: &'static Messages) -> Text {
     t.problem_country_unknown
 }
 
@@ -191,8 +214,18 @@ pub fn with_query(path: &str, search: &str) -> String {
 }
 
 /// Replaces each `{name}` in `template` by its value, in one pass over the template: a value
-/// (a name a person typed, say) that itself holds `{name}` is written as it is.
-pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+/// (a name a person typed, say) that itself holds `{name}` is written as it is. A keyed
+/// template records the values it was given, as the page's testers see them.
+pub fn fill(template: Text, values: &[(&'static str, &dyn std::fmt::Display)]) -> Message {
+    let text = fill_text(template.text, values);
+    let args = match template.key {
+        Some(_) => values.iter().map(|(name, value)| (*name, value.to_string())).collect(),
+        None => Vec::new(),
+    };
+    Message { key: template.key, args, text }
+}
+
+fn fill_text(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -228,7 +261,16 @@ pub fn use_locale() -> Memo<Locale> {
 pub fn use_messages() -> Signal<&'static Messages> {
     let locale = use_locale();
     let show_keys = use_context::<crate::show_keys::ShowKeys>();
-    Signal::derive(move || if show_keys.is_some_and(|on| on.0.get()) { &KEYS } else { locale.get().messages() })
+    let served = PseudoLocales::served();
+    Signal::derive(
+        move || {
+            if show_keys.is_some_and(|on| on.0.get()) {
+                &KEYS
+            } else {
+                locale.get().shown_messages(served)
+            }
+        },
+    )
 }
 
 /// A page's `<Title>` text: the message `select` picks, in the locale layout's language (or its
@@ -240,12 +282,12 @@ pub fn use_messages() -> Signal<&'static Messages> {
 /// The layout's locale and show-keys switch outlive the page's builds; `try_get` covers the case
 /// where they too are gone (the text then defaults to English and is replaced by the live
 /// build's title).
-pub fn page_title(select: fn(&Messages) -> &'static str) -> impl Fn() -> &'static str + Send + Sync + Clone + 'static {
+pub fn page_title(select: fn(&Messages) -> Text) -> impl Fn() -> &'static str + Send + Sync + Clone + 'static {
     let locale = use_locale();
     let show_keys = use_context::<crate::show_keys::ShowKeys>();
     move || {
         let keys = show_keys.is_some_and(|on| on.0.try_get().unwrap_or(false));
-        select(if keys { &KEYS } else { locale.try_get().unwrap_or_default().messages() })
+        select(if keys { &KEYS } else { locale.try_get().unwrap_or_default().messages() }).text
     }
 }
 
@@ -264,25 +306,25 @@ mod tests {
 
     #[test]
     fn plural_picks_one_only_for_exactly_one() {
-        let p = Plural { one: "1 item", other: "n items" };
-        assert_eq!(p.select(1), "1 item");
-        assert_eq!(p.select(0), "n items");
-        assert_eq!(p.select(2), "n items");
+        let p = Plural { one: Text { key: None, text: "1 item" }, other: Text { key: None, text: "n items" } };
+        assert_eq!(p.select(1).text, "1 item");
+        assert_eq!(p.select(0).text, "n items");
+        assert_eq!(p.select(2).text, "n items");
     }
 
     #[test]
     fn fill_replaces_every_placeholder() {
-        assert_eq!(fill("{a} and {b}, {a}", &[("a", &1), ("b", &"two")]), "1 and two, 1");
+        assert_eq!(fill_text("{a} and {b}, {a}", &[("a", &1), ("b", &"two")]), "1 and two, 1");
     }
 
     #[test]
     fn fill_leaves_placeholders_inside_values_alone() {
         let typed_by_a_person = "Shop {count} {store}";
         assert_eq!(
-            fill("“{store}”: {count} products", &[("store", &typed_by_a_person), ("count", &3)]),
+            fill_text("“{store}”: {count} products", &[("store", &typed_by_a_person), ("count", &3)]),
             "“Shop {count} {store}”: 3 products"
         );
-        assert_eq!(fill("{unknown} {a} {", &[("a", &"{a}")]), "{unknown} {a} {");
+        assert_eq!(fill_text("{unknown} {a} {", &[("a", &"{a}")]), "{unknown} {a} {");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod email;
 pub mod error;
 pub mod format;
 pub mod i18n;
+pub mod message;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server_context;

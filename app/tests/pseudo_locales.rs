@@ -81,9 +81,9 @@ fn ar_xb_is_bracketed_and_each_word_mirrored_with_its_placeholders() {
 fn the_generated_tables_are_the_english_one_transformed() {
     let table = english();
     let plural = &table["orders_count"];
-    assert_eq!(EN_XA.sign_in_title, pseudo::accented_text(EN.sign_in_title));
-    assert_eq!(AR_XB.delete_button, pseudo::mirrored_text(EN.delete_button));
-    assert_eq!(EN_XA.orders_count.other, pseudo::accented_text(plural["other"].as_str().unwrap()));
+    assert_eq!(EN_XA.sign_in_title.text, pseudo::accented_text(EN.sign_in_title.text));
+    assert_eq!(AR_XB.delete_button.text, pseudo::mirrored_text(EN.delete_button.text));
+    assert_eq!(EN_XA.orders_count.other.text, pseudo::accented_text(plural["other"].as_str().unwrap()));
     assert_eq!(Locale::ArXb.direction(), "rtl");
     assert_eq!(Locale::from_tag("en-XA"), None, "never chosen by a cookie or a browser");
     assert_eq!(Locale::from_path_segment("ar-XB"), Some(Locale::ArXb));
@@ -97,6 +97,27 @@ fn show_keys_texts_name_the_key_the_form_and_each_argument() {
         pseudo::key_text("impact_refund_line", None, "{amount} for order {order}, {amount}"),
         "impact_refund_line(amount={amount}, order={order})"
     );
-    assert_eq!(app::i18n::KEYS.hello_name, "hello_name(name={name})");
-    assert_eq!(app::i18n::fill(app::i18n::KEYS.hello_name, &[("name", &"Aino")]), "hello_name(name=Aino)");
+    assert_eq!(app::i18n::KEYS.hello_name.text, "hello_name(name={name})");
+    assert_eq!(app::i18n::fill(app::i18n::KEYS.hello_name, &[("name", &"Aino")]).text, "hello_name(name=Aino)");
+}
+
+/// Where testers are served, a message carries its key, and a filled one its arguments, for the
+/// page's `data-l10n-key` and `data-l10n-args` (`app/src/message.rs`); production tables carry
+/// neither.
+#[test]
+fn keyed_tables_name_each_message_and_its_arguments_and_production_tables_do_not() {
+    use app::i18n::{fill, EN, EN_KEYED, FI_KEYED};
+    assert_eq!(EN_KEYED.sign_in_title.key, Some("sign_in_title"));
+    assert_eq!(FI_KEYED.orders_count.one.key, Some("orders_count.one"));
+    assert_eq!((EN_XA.delete_button.key, AR_XB.delete_button.key), (Some("delete_button"), Some("delete_button")));
+    assert_eq!(EN_KEYED.sign_in_title.text, EN.sign_in_title.text);
+
+    let keyed = fill(EN_KEYED.hello_name, &[("name", &"Aino")]);
+    assert_eq!(keyed.key, Some("hello_name"));
+    assert_eq!(keyed.args_json().as_deref(), Some(r#"{"name":"Aino"}"#));
+    assert_eq!(keyed.text, fill(EN.hello_name, &[("name", &"Aino")]).text);
+
+    let production = fill(EN.hello_name, &[("name", &"Aino")]);
+    assert_eq!((production.key, production.args_json()), (None, None));
+    assert!(EN.plurals().iter().all(|(_, plural)| plural.one.key.is_none() && plural.other.key.is_none()));
 }

@@ -6,6 +6,7 @@
 mod bench;
 mod huge;
 mod mail;
+mod l10n;
 mod net;
 mod pg;
 mod process;
@@ -35,7 +36,11 @@ commands:
          give an account of `run`'s database the staff role (the reason statistics), or take it
   bench [--quick]
          measure bytes, page serving, the deletion, the erasure, other users' latency and
-         hydration, each against a baseline in the same run; writes BENCHMARKS.md";
+         hydration, each against a baseline in the same run; writes BENCHMARKS.md
+  l10n export <locale> [<file>]
+         write locales/<locale>.json as XLIFF 2.0 for a translator (<locale>.xlf by default)
+  l10n import <file>
+         write a translated XLIFF 2.0 file back into locales/<locale>.json, or list its problems";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,6 +59,7 @@ fn main() -> ExitCode {
         "bench" => bench::bench(options),
         "staff" => staff::staff(options),
         "reason-history" => reasons::reason_history(options),
+        "l10n" => l10n::l10n(options),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,7 +1,11 @@
 //! Form parts following the GOV.UK error pattern: a summary at the top that links to each
 //! field, and the message again at the field (`aria-invalid`, `aria-describedby`).
 
-use crate::{domain::FieldProblem, error::AppError, i18n::use_messages};
+use crate::{
+    domain::FieldProblem,
+    error::AppError,
+    i18n::{use_messages, Message, Text},
+};
 use leptos::prelude::*;
 
 /// The `id` of a field's input, which the error summary links to.
@@ -15,7 +19,7 @@ pub fn ErrorSummary(
     #[prop(into)] problems: Signal<Vec<FieldProblem>>,
     /// A problem that belongs to no field (wrong credentials, too many attempts).
     #[prop(into)]
-    general: Signal<Option<String>>,
+    general: Signal<Option<Message>>,
 ) -> impl IntoView {
     let t = use_messages();
     let has_any = move || !problems.read().is_empty() || general.read().is_some();
@@ -59,7 +63,7 @@ pub fn LoadError(error: AppError) -> impl IntoView {
 /// field (wrong credentials, too many attempts, a server failure).
 pub fn answer_problems<T: Clone + Send + Sync + 'static>(
     answer: Signal<Option<Result<T, AppError>>>,
-) -> (Signal<Vec<FieldProblem>>, Signal<Option<String>>) {
+) -> (Signal<Vec<FieldProblem>>, Signal<Option<Message>>) {
     let t = use_messages();
     (
         Signal::derive(move || match answer.get() {
@@ -93,10 +97,10 @@ pub fn problem_at(problems: &[FieldProblem], name: &str) -> Option<FieldProblem>
 #[component]
 pub fn TextField(
     name: &'static str,
-    #[prop(into)] label: Signal<&'static str>,
+    #[prop(into)] label: Signal<Text>,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
-    #[prop(optional, into)] hint: Option<Signal<&'static str>>,
+    #[prop(optional, into)] hint: Option<Signal<Text>>,
     #[prop(into)] problems: Signal<Vec<FieldProblem>>,
     #[prop(optional, into)] value: Signal<String>,
 ) -> impl IntoView {
@@ -145,4 +149,15 @@ pub fn TextField(
             />
         </div>
     }
+}
+
+/// An `<option>` showing a message. An option holds text only (the HTML parser drops a `<span>`
+/// inside it), so the message's key goes on the option itself.
+#[component]
+pub fn MessageOption(
+    value: &'static str,
+    #[prop(into)] text: Signal<Text>,
+    #[prop(optional)] selected: bool,
+) -> impl IntoView {
+    view! { <option value=value selected=selected data-l10n-key=move || text.get().key>{move || text.get().text}</option> }
 }

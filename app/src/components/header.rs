@@ -20,7 +20,7 @@ pub fn Header() -> impl IntoView {
                 {move || t.get().brand}
             </A>
             <LanguageSwitcher/>
-            <nav class="profile-area" aria-label=move || t.get().account_menu>
+            <nav class="profile-area" aria-label=move || t.get().account_menu.text>
                 <Suspense>
                     {move || Suspend::new(async move {
                         match viewer.await {
@@ -55,6 +55,7 @@ fn LanguageSwitcher() -> impl IntoView {
     let t = use_messages();
     let current = use_locale();
     let location = use_location();
+    let served = PseudoLocales::served();
     let same_page_in = move |target: Locale| {
         let path = location.pathname.get();
         let rest = path
@@ -65,7 +66,7 @@ fn LanguageSwitcher() -> impl IntoView {
     };
 
     view! {
-        <nav class="language-switcher" aria-label=move || t.get().language>
+        <nav class="language-switcher" aria-label=move || t.get().language.text>
             <ul>
                 {PseudoLocales::locales()
                     .into_iter()
@@ -78,7 +79,7 @@ fn LanguageSwitcher() -> impl IntoView {
                                     lang=target.tag()
                                     aria-current=move || (current.get() == target).then_some("true")
                                 >
-                                    {target.native_name()}
+                                    {target.native_name(served)}
                                 </a>
                             </li>
                         }

@@ -35,7 +35,7 @@ pub fn LocaleLayout() -> impl IntoView {
             dir=move || locale.try_get().unwrap_or_default().direction()
         />
         <Title formatter=move |page: String| {
-            format!("{page} | {}", t.try_get().map(|t| t.brand).unwrap_or_default())
+            format!("{page} | {}", t.try_get().map(|t| t.brand.text).unwrap_or_default())
         }/>
         <Show when=known fallback=|| view! { <main id="main"><NotFound/></main> }>
             <a class="skip-link" href="#main">{move || t.get().skip_to_content}</a>

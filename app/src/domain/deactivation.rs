@@ -2,7 +2,7 @@
 
 use super::account::EmailAddress;
 use super::problems::{is_forbidden_in_text, required_text, FieldProblem, Problem, Problems};
-use crate::i18n::{Locale, Messages};
+use crate::i18n::{Locale, Messages, Text};
 use serde::{Deserialize, Serialize};
 
 /// The nine reasons, in the seed's order. The code is what forms send and statistics keep.
@@ -50,7 +50,7 @@ impl Reason {
         Reason::ALL.into_iter().find(|r| r.code() == code)
     }
 
-    pub fn label(self, t: &'static Messages) -> &'static str {
+    pub fn label(self, t: &'static Messages) -> Text {
         match self {
             Reason::RegisteredByMistake => t.reason_registered_by_mistake,
             Reason::NoSuitableProducts => t.reason_no_suitable_products,
@@ -88,8 +88,8 @@ fn normalize_phrase(raw: &str) -> String {
 /// The English phrase is accepted in every locale, and the page locale's own phrase too.
 pub fn phrase_matches(raw: &str, locale: Locale) -> bool {
     let typed = normalize_phrase(raw);
-    typed == normalize_phrase(Locale::En.messages().deactivate_phrase)
-        || typed == normalize_phrase(locale.messages().deactivate_phrase)
+    typed == normalize_phrase(Locale::En.messages().deactivate_phrase.text)
+        || typed == normalize_phrase(locale.messages().deactivate_phrase.text)
 }
 
 /// What the form sent, as typed.

@@ -1,6 +1,6 @@
 //! What can be wrong with a form field, as codes the page turns into localized messages.
 
-use crate::i18n::Messages;
+use crate::i18n::{Message, Messages};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,27 +33,27 @@ pub enum Problem {
 }
 
 impl Problem {
-    pub fn message(self, t: &'static Messages) -> String {
+    pub fn message(self, t: &'static Messages) -> Message {
         use crate::i18n::fill;
         match self {
-            Problem::Required => t.problem_required.to_owned(),
+            Problem::Required => t.problem_required.into(),
             Problem::TooLong { max } => fill(t.problem_too_long, &[("max", &max)]),
-            Problem::EmailInvalid => t.problem_email_invalid.to_owned(),
-            Problem::EmailTaken => t.problem_email_taken.to_owned(),
-            Problem::EmailBlocked => t.problem_email_blocked.to_owned(),
+            Problem::EmailInvalid => t.problem_email_invalid.into(),
+            Problem::EmailTaken => t.problem_email_taken.into(),
+            Problem::EmailBlocked => t.problem_email_blocked.into(),
             Problem::PasswordTooShort { min } => fill(t.problem_password_too_short, &[("min", &min)]),
-            Problem::PhoneInvalid => t.problem_phone_invalid.to_owned(),
-            Problem::CountryUnknown => t.problem_country_unknown.to_owned(),
-            Problem::PasswordWrong => t.problem_password_wrong.to_owned(),
+            Problem::PhoneInvalid => t.problem_phone_invalid.into(),
+            Problem::CountryUnknown => t.problem_country_unknown.into(),
+            Problem::PasswordWrong => t.problem_password_wrong.into(),
             Problem::TooShort { min } => fill(t.problem_too_short, &[("min", &min)]),
-            Problem::EmailMismatch => t.problem_email_mismatch.to_owned(),
+            Problem::EmailMismatch => t.problem_email_mismatch.into(),
             Problem::PhraseMismatch => fill(t.problem_phrase_mismatch, &[("phrase", &t.deactivate_phrase)]),
-            Problem::ReasonRequired => t.problem_reason_required.to_owned(),
-            Problem::ReasonUnknown => t.problem_reason_unknown.to_owned(),
-            Problem::OtherTextRequired => t.problem_other_text_required.to_owned(),
-            Problem::OtherTextNotAllowed => t.problem_other_text_not_allowed.to_owned(),
-            Problem::InvalidCharacters => t.problem_text_invalid_characters.to_owned(),
-            Problem::ChoiceUnknown => t.staff_problem_choice_unknown.to_owned(),
+            Problem::ReasonRequired => t.problem_reason_required.into(),
+            Problem::ReasonUnknown => t.problem_reason_unknown.into(),
+            Problem::OtherTextRequired => t.problem_other_text_required.into(),
+            Problem::OtherTextNotAllowed => t.problem_other_text_not_allowed.into(),
+            Problem::InvalidCharacters => t.problem_text_invalid_characters.into(),
+            Problem::ChoiceUnknown => t.staff_problem_choice_unknown.into(),
         }
     }
 }

@@ -1,4 +1,4 @@
-use crate::i18n::Locale;
+use crate::i18n::{Locale, PseudoLocales};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
@@ -12,10 +12,10 @@ pub fn NotFound() -> impl IntoView {
     }
     let path = use_location().pathname.get_untracked();
     let locale = path.split('/').nth(1).and_then(Locale::from_tag).unwrap_or_default();
-    let t = locale.messages();
+    let t = locale.shown_messages(PseudoLocales::served());
 
     view! {
-        <Title text=t.not_found_title/>
+        <Title text=t.not_found_title.text/>
         <section class="not-found">
             <h1>{t.not_found_title}</h1>
             <p>{t.not_found_body}</p>

@@ -28,7 +28,7 @@ pub fn PluralGallery() -> impl IntoView {
         keys.into_iter()
             .flat_map(|key| locales.clone().into_iter().map(move |locale| (key, locale)))
             .map(|(key, locale)| {
-                let plural = locale.messages().plurals().into_iter().find(|(k, _)| *k == key).map(|(_, p)| p);
+                let plural = locale.keyed_messages().plurals().into_iter().find(|(k, _)| *k == key).map(|(_, p)| p);
                 view! {
                     <tr>
                         <th scope="row" translate="no"><code>{key}</code></th>
@@ -51,7 +51,7 @@ pub fn PluralGallery() -> impl IntoView {
             .collect_view()
     };
     view! {
-        <Title text=move || t.get().plural_gallery_title/>
+        <Title text=move || t.get().plural_gallery_title.text/>
         <section class="card plural-gallery">
             <h1>{move || t.get().plural_gallery_title}</h1>
             <div class="table-wrap">

@@ -2,7 +2,7 @@
 
 use crate::{
     auth::forms::{SignIn, SignUp},
-    components::form::{answer_problems, ErrorSummary, TextField},
+    components::form::{answer_problems, ErrorSummary, MessageOption, TextField},
     domain::account::COUNTRIES,
     error::AppError,
     i18n::{country_name, page_title, use_locale, use_messages},
@@ -95,10 +95,10 @@ pub fn SignUpPage() -> impl IntoView {
                         aria-invalid=move || country_problem.read().is_some().then_some("true")
                         aria-describedby=move || country_problem.read().is_some().then_some("field-country-error")
                     >
-                        <option value="">{move || t.get().choose}</option>
+                        <MessageOption value="" text=Signal::derive(move || t.get().choose)/>
                         {COUNTRIES
                             .into_iter()
-                            .map(|code| view! { <option value=code>{move || country_name(t.get(), code)}</option> })
+                            .map(|code| view! { <MessageOption value=code text=Signal::derive(move || country_name(t.get(), code))/> })
                             .collect_view()}
                     </select>
                 </div>

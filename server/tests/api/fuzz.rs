@@ -245,8 +245,8 @@ fn examples(kind: Kind) -> Vec<String> {
         Kind::Phone => owned(&["", "+358 40 123 4567", "(040) 123-4567"]),
         Kind::Next => owned(&["/en/account", "/fi/account?tab=orders#top", "//evil.example"]),
         Kind::Phrase => vec![
-            Locale::En.messages().deactivate_phrase.to_owned(),
-            Locale::Fi.messages().deactivate_phrase.to_owned(),
+            Locale::En.messages().deactivate_phrase.text.to_owned(),
+            Locale::Fi.messages().deactivate_phrase.text.to_owned(),
             "  DEACTIVATE   my Account ".to_owned(),
         ],
         Kind::Reason => Reason::ALL.iter().map(|r| r.code().to_owned()).collect(),

@@ -6,7 +6,7 @@ use crate::{
     account::{my_messages, my_orders, OrderStatus, Page, PageAt},
     components::form::LoadError,
     format,
-    i18n::{fill, page_title, use_locale, use_messages, Messages},
+    i18n::{fill, page_title, use_locale, use_messages, Messages, Text},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,7 +22,7 @@ fn current_page() -> Memo<String> {
     })
 }
 
-pub fn status_label(t: &'static Messages, status: OrderStatus) -> &'static str {
+pub fn status_label(t: &'static Messages, status: OrderStatus) -> Text {
     match status {
         OrderStatus::AwaitingPayment => t.status_awaiting_payment,
         OrderStatus::Paid => t.status_paid,
@@ -57,11 +57,11 @@ fn Pager(path: &'static str, newer: Option<String>, older: Option<String>) -> im
     };
     let first = newer.is_some().then_some(PageAt::First.query());
     let last = older.is_some().then_some(PageAt::Last.query());
-    let item = move |page: Option<String>, rel: &'static str, label: fn(&'static Messages) -> &'static str| {
+    let item = move |page: Option<String>, rel: &'static str, label: fn(&'static Messages) -> Text| {
         page.map(|page| view! { <A href=move || link(&page) attr:rel=rel>{move || label(t.get())}</A> })
     };
     view! {
-        <nav class="pager" aria-label=move || t.get().pagination>
+        <nav class="pager" aria-label=move || t.get().pagination.text>
             {item(first, "first", |t| t.page_first)}
             {item(newer, "prev", |t| t.page_previous)}
             {item(older, "next", |t| t.page_next)}

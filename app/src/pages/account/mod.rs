@@ -44,7 +44,7 @@ pub fn AccountLayout() -> impl IntoView {
             {move || Suspend::new(async move {
                 match viewer.await {
                     Ok(Some(_)) => view! {
-                        <nav class="account-bar" aria-label=move || t.get().my_area>
+                        <nav class="account-bar" aria-label=move || t.get().my_area.text>
                             <ul>
                                 <li><A href=move || locale.get().href("/account") exact=true>{move || t.get().nav_overview}</A></li>
                                 <li><A href=move || locale.get().href("/account/orders")>{move || t.get().nav_orders}</A></li>

@@ -2,7 +2,7 @@
 
 use crate::{
     account::{account_overview, ChangePassword, UpdateProfile},
-    components::form::{answer_problems, problem_at, ErrorSummary, LoadError, TextField},
+    components::form::{answer_problems, problem_at, ErrorSummary, LoadError, MessageOption, TextField},
     domain::account::COUNTRIES,
     format,
     i18n::{country_name, page_title, use_locale, use_messages},
@@ -17,7 +17,7 @@ pub fn SettingsLayout() -> impl IntoView {
     let locale = use_locale();
     view! {
         <div class="settings">
-            <nav class="side-menu" aria-label=move || t.get().nav_profile_settings>
+            <nav class="side-menu" aria-label=move || t.get().nav_profile_settings.text>
                 <ul>
                     <li><A href=move || locale.get().href("/account/settings/change")>{move || t.get().change_settings}</A></li>
                 </ul>
@@ -123,7 +123,7 @@ pub fn EditProfilePage() -> impl IntoView {
                                             aria-describedby=move || country_problem.read().is_some().then_some("field-country-error")>
                                             {COUNTRIES.into_iter().map(|code| {
                                                 let selected = code == country;
-                                                view! { <option value=code selected=selected>{move || country_name(t.get(), code)}</option> }
+                                                view! { <MessageOption value=code selected text=Signal::derive(move || country_name(t.get(), code))/> }
                                             }).collect_view()}
                                         </select>
                                     </div>
