@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod health;
 pub mod housekeeping;
 pub mod locale_redirect;
+pub mod openapi;
 pub mod request_id;
 pub mod restore;
 pub mod security;
