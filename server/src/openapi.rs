@@ -94,7 +94,7 @@ impl Paths {
             s.meta_schema = None;
         });
         Paths {
-            forms: settings.clone().for_deserialize().with_transform(RecursiveTransform(without_null)).into_generator(),
+            forms: settings.clone().for_deserialize().with_transform(RecursiveTransform(as_a_form)).into_generator(),
             requests: settings.clone().for_deserialize().into_generator(),
             responses: settings.for_serialize().into_generator(),
             paths: Map::new(),
@@ -126,12 +126,16 @@ impl Paths {
             "413".into(),
             json!({ "description": "The body is larger than 64 KiB.", "content": { "text/plain": { "schema": { "type": "string" } } } }),
         );
+        let form = self.forms.subschema_for::<F>();
+        // An empty body is an empty form: a function without required fields accepts it.
+        let name = form.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()).unwrap_or_default();
+        let has_required_fields = self.forms.definitions()[name]["required"].as_array().is_some_and(|r| !r.is_empty());
         let mut operation = json!({
             "operationId": F::PATH.trim_start_matches("/api/"),
             "summary": summary,
             "requestBody": {
-                "required": true,
-                "content": { "application/x-www-form-urlencoded": { "schema": self.forms.subschema_for::<F>() } },
+                "required": has_required_fields,
+                "content": { "application/x-www-form-urlencoded": { "schema": form } },
             },
             "responses": responses,
         });
@@ -217,14 +221,19 @@ impl Paths {
     }
 }
 
-/// `"type": ["string", "null"]` becomes `"type": "string"`.
-fn without_null(schema: &mut Schema) {
+/// A form as the server reads it: a field is present or absent, never null (`"type": ["string",
+/// "null"]` becomes `"type": "string"`), and a field the function does not know is ignored, but
+/// only once: a repeated field is `Malformed`.
+fn as_a_form(schema: &mut Schema) {
     if let Some(Value::Array(types)) = schema.get_mut("type") {
         types.retain(|t| t != "null");
         if let [only] = types.as_slice() {
             let only = only.clone();
             schema.insert("type".into(), only);
         }
+    }
+    if schema.get("type") == Some(&json!("object")) && schema.get("properties").is_some() {
+        schema.insert("additionalProperties".into(), json!({ "type": "string" }));
     }
 }
 

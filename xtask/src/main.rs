@@ -9,6 +9,7 @@ mod net;
 mod pg;
 mod process;
 mod run;
+mod schemathesis;
 mod secret;
 mod summary;
 mod test;

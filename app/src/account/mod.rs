@@ -163,6 +163,7 @@ impl PageAt {
 
 /// One page of a long list, and the `page` values of its neighbours (`None`: no rows that way).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "PageOf{T}")]
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub newer: Option<String>,
