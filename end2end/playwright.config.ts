@@ -14,6 +14,11 @@ export default defineConfig({
   retries: 0,
   workers: process.env.CI ? 2 : undefined,
   timeout: 30_000,
+  // A missing snapshot fails rather than being written: the committed ones are a contract
+  // (tests/aria-snapshots.spec.ts). `--update-snapshots=changed` on the command line writes them.
+  updateSnapshots: "none",
+  // `deep-equal`: a new element fails too, not only a changed or missing one.
+  expect: { toMatchAriaSnapshot: { pathTemplate: "aria-snapshots/{arg}{ext}", children: "deep-equal" } },
   reporter: [["list"], ["json", { outputFile: "test-results/results.json" }]],
   use: {
     baseURL,

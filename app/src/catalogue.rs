@@ -6,12 +6,12 @@ use crate::server_context::with_status;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CatalogueSummary {
     pub listed_products: i64,
 }
 
-#[server(prefix = "/api", endpoint = "catalogue_summary")]
+#[server(prefix = "/api", endpoint = "catalogue_summary", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_catalogue_summary() -> Result<CatalogueSummary, AppError> {
     server::summary().await.map_err(with_status)
 }

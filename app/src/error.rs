@@ -11,7 +11,7 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum AppError {
     /// The server failed; the details were logged and are never sent.
     Internal,
@@ -60,6 +60,36 @@ impl AppError {
         }
     }
 
+    /// The HTTP status of a server function's answer with this error (a browser's own form post
+    /// is answered with a redirect instead).
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Internal => 500,
+            AppError::Unreachable => 502,
+            AppError::Invalid(_) => 422,
+            AppError::Malformed => 400,
+            AppError::SignInFailed | AppError::NotSignedIn => 401,
+            AppError::PasswordTooOld => 403,
+            AppError::AlreadyDeleted => 409,
+            AppError::RateLimited { .. } => 429,
+            AppError::Busy { .. } => 503,
+            AppError::NotFound => 404,
+        }
+    }
+
+    /// The statuses a server function answers with an `AppError` body, and when, for the OpenAPI
+    /// description (server/src/openapi.rs). 403 is shared with the refusal of a cross-site
+    /// request and described there; 502 is the browser's own (`Unreachable`), never sent.
+    pub const STATUSES: [(u16, &'static str); 7] = [
+        (400, "`Malformed`: the body is not the function's form (a field missing, repeated or of the wrong type)."),
+        (401, "`NotSignedIn`: the function needs a signed-in session; `SignInFailed`: wrong email or password."),
+        (409, "`AlreadyDeleted`: the account was deleted already."),
+        (422, "`Invalid`: the fields' problems, each with the field's name; nothing changed."),
+        (429, "`RateLimited`: too many attempts; `Retry-After` says when to try again."),
+        (500, "`Internal`: the server failed; the details are in its log, never in the answer."),
+        (503, "`Busy`: the server is saturated; `Retry-After` says when to try again."),
+    ];
+
     /// The field problems, if this is a validation error.
     pub fn field_problems(&self) -> &[FieldProblem] {
         match self {
@@ -100,5 +130,49 @@ impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         tracing::error!(%error, "database error");
         AppError::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    /// Every error a server function can send is described with its status.
+    #[test]
+    fn every_status_sent_is_described() {
+        let every = [
+            AppError::Internal,
+            AppError::Unreachable,
+            AppError::Invalid(Vec::new()),
+            AppError::SignInFailed,
+            AppError::NotSignedIn,
+            AppError::PasswordTooOld,
+            AppError::AlreadyDeleted,
+            AppError::RateLimited { retry_after_secs: 1 },
+            AppError::Busy { retry_after_secs: 1 },
+            AppError::Malformed,
+        ];
+        // A new variant stops this match from compiling until it is added above.
+        for error in &every {
+            match error {
+                AppError::Internal
+                | AppError::Unreachable
+                | AppError::Invalid(_)
+                | AppError::SignInFailed
+                | AppError::NotSignedIn
+                | AppError::PasswordTooOld
+                | AppError::AlreadyDeleted
+                | AppError::RateLimited { .. }
+                | AppError::Busy { .. }
+                | AppError::Malformed => {}
+            }
+        }
+        for error in every.iter().filter(|e| !matches!(e, AppError::Unreachable | AppError::PasswordTooOld)) {
+            assert!(
+                AppError::STATUSES.iter().any(|(status, _)| *status == error.status()),
+                "{error:?} is sent with {}, which AppError::STATUSES does not list",
+                error.status()
+            );
+        }
     }
 }

@@ -86,18 +86,7 @@ pub fn with_status(error: AppError) -> AppError {
     if is_plain_form_post() {
         return error;
     }
-    let status = match &error {
-        AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        AppError::Unreachable => StatusCode::BAD_GATEWAY,
-        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Malformed => StatusCode::BAD_REQUEST,
-        AppError::SignInFailed | AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
-        AppError::PasswordTooOld => StatusCode::FORBIDDEN,
-        AppError::AlreadyDeleted => StatusCode::CONFLICT,
-        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::NotFound => StatusCode::NOT_FOUND,
-    };
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     set_status(status);
     error
 }

@@ -82,7 +82,6 @@ use axum::{
 use chrono::{DateTime, Duration, Utc};
 use rand::{distributions::Alphanumeric, Rng};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sqlx::{PgPool, Postgres, Transaction};
 use std::{fmt, sync::Arc};
 use subtle::ConstantTimeEq;
@@ -178,7 +177,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(pool: PgPool, token: Token) -> R
 }
 
 async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({ "error": "no such fixtures endpoint: use POST /test-fixtures/accounts" })))
+    (StatusCode::NOT_FOUND, ErrorBody::json("no such fixtures endpoint: use POST /test-fixtures/accounts"))
         .into_response()
 }
 
@@ -202,7 +201,7 @@ async fn require_token(State(token): State<Token>, request: Request, next: Next)
         "fixtures API: refused a request without the right bearer token"
     );
     let error = "the fixtures API needs the header Authorization: Bearer <APP_TEST_FIXTURES_TOKEN>";
-    (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], Json(json!({ "error": error }))).into_response()
+    (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], ErrorBody::json(error)).into_response()
 }
 
 /// True for the addresses this API gives its accounts, `e2e-<uuid>@example.test` (as `create`
@@ -228,20 +227,43 @@ fn fixture_email(key: Uuid) -> String {
     format!("{EMAIL_PREFIX}{}{EMAIL_DOMAIN}", key.hyphenated())
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The body of every answer but `201`: what is wrong, for a person to read.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+impl ErrorBody {
+    fn json(error: impl Into<String>) -> Json<ErrorBody> {
+        Json(ErrorBody { error: error.into() })
+    }
+}
+
+/// Every field is optional; an empty body means all defaults (see the module's documentation).
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountRequest {
+    /// `"en"` (the default) or `"fi"`: the account's language and country (GB or FI).
     pub locale: Option<String>,
+    /// The display name, 1 to 100 characters (default: a tester's name with 8 hex digits).
     pub name: Option<String>,
+    /// At most 50: one order per entry, in that status (`awaiting_payment`, `paid`, `shipped`,
+    /// `completed`, `cancelled`), from the shared store "Fixture Supplies", the newest first.
     pub orders: Option<Vec<String>>,
+    /// 0 to 2000: one conversation with the store, that many messages, the account's first.
     pub messages: Option<i64>,
+    /// One more order, paid then cancelled, with a pending refund of its total.
     pub pending_refund: Option<bool>,
+    /// Makes the account a seller: an open store, 3 listed products, 2 sales (one completed, one paid).
     pub store: Option<bool>,
+    /// 0 to 525600: how long ago the password was entered in the returned `session` (over 10
+    /// minutes, the deactivation page asks for it first).
     pub password_age_minutes: Option<i64>,
+    /// Another fixture account's `store_id`: the orders, messages and refund are with that store.
     pub buy_from_store: Option<Uuid>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CreatedAccount {
     pub id: Uuid,
     pub email: String,
@@ -347,12 +369,10 @@ impl From<sqlx::Error> for FixtureError {
 impl IntoResponse for FixtureError {
     fn into_response(self) -> Response {
         match self {
-            FixtureError::BadRequest(error) => {
-                (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response()
-            }
+            FixtureError::BadRequest(error) => (StatusCode::BAD_REQUEST, ErrorBody::json(error)).into_response(),
             FixtureError::Internal(error) => {
                 tracing::error!(%error, "fixtures API: internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "internal error" }))).into_response()
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorBody::json("internal error")).into_response()
             }
         }
     }
@@ -762,6 +782,7 @@ async fn insert_store(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn check(body: &str) -> Result<Spec, String> {
         serde_json::from_str::<AccountRequest>(body).map_err(|e| e.to_string())?.check()

@@ -13,6 +13,7 @@ pub mod health;
 pub mod housekeeping;
 pub mod locale_redirect;
 pub mod mailer;
+pub mod openapi;
 pub mod request_id;
 pub mod restore;
 pub mod security;

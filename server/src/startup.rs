@@ -207,6 +207,7 @@ fn router(state: AppState, fixture_routes: Router<AppState>) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route(crate::openapi::PATH, get(crate::openapi::serve))
         .merge(fixture_routes)
         .route_service("/favicon.svg", ServeFile::new(format!("{site_root}/favicon.svg")))
         .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())

@@ -12,6 +12,7 @@ mod pg;
 mod process;
 mod reasons;
 mod run;
+mod schemathesis;
 mod secret;
 mod staff;
 mod summary;

@@ -171,6 +171,11 @@ fn ensure_database(psql_path: &Path, admin_url: &str, name: &str) -> Result<()> 
     Ok(())
 }
 
+/// Runs one SQL statement on `url` with the psql this machine has; its unaligned output.
+pub fn query(url: &str, sql: &str) -> Result<String> {
+    psql(&find_psql()?, url, sql)
+}
+
 /// Runs one SQL statement and returns its unaligned output. Errors name the statement, not
 /// the URL: it holds a password.
 fn psql(psql: &Path, url: &str, sql: &str) -> Result<String> {

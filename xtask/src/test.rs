@@ -8,6 +8,7 @@ use crate::net;
 use crate::pg::TestServer;
 use crate::process;
 use crate::run::{build_release, server_command, server_command_for};
+use crate::schemathesis;
 use crate::secret::random_hex;
 use crate::summary::{in_ci, skips_in, Counts, Report};
 use crate::tools::{self, Purpose};
@@ -86,9 +87,19 @@ fn run_all(report: &mut Report) -> Result<()> {
         report.not_run("no fixtures", "the release build failed");
     }
     match (built, fixtures_server) {
-        (true, Some(server)) => report.add("playwright", playwright(&ws, &database, &server, &mail)?),
-        (false, _) => report.not_run("playwright", "the wasm build failed"),
-        (true, None) => report.not_run("playwright", "the server with the fixtures API did not build"),
+        (true, Some(server)) => {
+            let (playwright, schemathesis) = playwright(&ws, &database, &server, &mail)?;
+            report.add("playwright", playwright);
+            report.add("schemathesis", schemathesis);
+        }
+        (false, _) => {
+            report.not_run("playwright", "the wasm build failed");
+            report.not_run("schemathesis", "the wasm build failed");
+        }
+        (true, None) => {
+            report.not_run("playwright", "the server with the fixtures API did not build");
+            report.not_run("schemathesis", "the server with the fixtures API did not build");
+        }
     }
     Ok(())
 }
@@ -254,9 +265,9 @@ fn server_log(ws: &Workspace, relative: &str) -> Result<(fs::File, PathBuf)> {
     Ok((file, path))
 }
 
-/// Playwright against the release build of the server with the fixtures API, on a fresh
-/// database.
-fn playwright(ws: &Workspace, database: &TestServer, server: &Path, mail: &MailCatcher) -> Result<Counts> {
+/// Playwright, then Schemathesis, against the release build of the server with the fixtures
+/// API, on a fresh database.
+fn playwright(ws: &Workspace, database: &TestServer, server: &Path, mail: &MailCatcher) -> Result<(Counts, Counts)> {
     let name = format!("e2e_{}", random_hex(6)?);
     // The server runs as a role that may only read and write rows, as in production.
     let urls = database.create_least_privilege_database(&name)?;
@@ -271,7 +282,7 @@ fn playwright_against_server(
     database: &(String, String),
     binary: &Path,
     mail: &MailCatcher,
-) -> Result<Counts> {
+) -> Result<(Counts, Counts)> {
     let (database_url, migration_url) = database;
     let addr = SocketAddr::from(([127, 0, 0, 1], net::free_port()?));
     let (log, log_path) = server_log(ws, SERVER_LOG)?;
@@ -294,7 +305,7 @@ fn playwright_against_server(
     let mut server = StopOnDrop(process::spawn(&mut cmd)?);
     if !wait_until_ready(&mut server.0, addr)? {
         eprintln!("the end of {SERVER_LOG}:\n{}", process::log_tail(&log_path, 40));
-        return Ok(Counts::ONE_FAILED);
+        return Ok((Counts::ONE_FAILED, Counts::ONE_FAILED));
     }
 
     let report_path = ws.root.join(PLAYWRIGHT_REPORT);
@@ -325,7 +336,14 @@ fn playwright_against_server(
     if !succeeded {
         eprintln!("the server's log is in {SERVER_LOG}");
     }
-    Ok(Counts::of_playwright(report.as_deref(), succeeded))
+    let playwright = Counts::of_playwright(report.as_deref(), succeeded);
+    // The same server, after Playwright: the fuzzer's accounts and rate limits cannot disturb it.
+    let target = schemathesis::Target { addr, fixtures_token: &token, owner_url: migration_url };
+    let schemathesis = schemathesis::run(ws, &target)?;
+    if schemathesis.failed > 0 {
+        eprintln!("the server's log is in {SERVER_LOG}");
+    }
+    Ok((playwright, schemathesis))
 }
 
 /// Polls `GET /readyz` until it answers 200; false (with the reason printed) if the server

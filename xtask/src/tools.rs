@@ -34,6 +34,9 @@ pub fn prepare(ws: &Workspace, purpose: Purpose) -> Result<()> {
         ensure_chromium()?;
         ensure_playwright_packages(ws)?;
     }
+    if purpose == Purpose::Test {
+        ensure_schemathesis(ws)?;
+    }
     if purpose == Purpose::Bench {
         ensure_oha()?;
         ensure_nginx()?;
@@ -146,6 +149,41 @@ fn ensure_npm_tools(ws: &Workspace) -> Result<()> {
             .stdin(Stdio::null()),
         "read npm's message above; the npm registry must be reachable",
     )
+}
+
+/// Schemathesis (PyPI) in a virtual environment of its own, `.tools/python`, with every package
+/// pinned by the committed `xtask/tools/schemathesis-requirements.txt`; reinstalled whenever that
+/// file changes, as the npm tools are.
+fn ensure_schemathesis(ws: &Workspace) -> Result<()> {
+    let pinned = ws.root.join("xtask/tools/schemathesis-requirements.txt");
+    let venv = ws.root.join(".tools/python");
+    let installed = venv.join("schemathesis-requirements.txt");
+    if schemathesis(ws).exists() && fs::read(&pinned).ok() == fs::read(&installed).ok() {
+        return Ok(());
+    }
+    if process::probe(Command::new("python3").args(["-c", "import venv, ensurepip"])).is_none() {
+        apt_install("python3-venv", "Schemathesis is a Python package, installed into a virtual environment")?;
+    }
+    println!("installing Schemathesis into .tools/python (pinned in xtask/tools/schemathesis-requirements.txt; it fuzzes the OpenAPI description in cargo xtask test)");
+    process::run(
+        Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv).stdin(Stdio::null()),
+        "python3 -m venv failed: install python3-venv",
+    )?;
+    process::run(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "--no-deps", "-r"])
+            .arg(&pinned)
+            .stdin(Stdio::null()),
+        "read pip's message above; PyPI must be reachable",
+    )?;
+    fs::copy(&pinned, &installed)
+        .map(|_| ())
+        .map_err(|e| anyhow!("cannot copy {} to {}: {e}", pinned.display(), installed.display()))
+}
+
+/// The Schemathesis command line `ensure_schemathesis` installs.
+pub fn schemathesis(ws: &Workspace) -> PathBuf {
+    ws.root.join(".tools/python/bin/st")
 }
 
 fn npm_tools_dir(ws: &Workspace) -> PathBuf {

@@ -27,7 +27,7 @@ pub fn capped(count: i64, locale: Locale) -> String {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Profile {
     pub name: String,
     pub email: String,
@@ -37,7 +37,7 @@ pub struct Profile {
     pub member_since: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Overview {
     pub profile: Profile,
     /// Orders placed, up to `COUNT_CAP + 1`.
@@ -46,7 +46,7 @@ pub struct Overview {
     pub messages: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum OrderStatus {
     AwaitingPayment,
     Paid,
@@ -68,7 +68,7 @@ impl OrderStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OrderRow {
     pub number: i64,
     pub store: String,
@@ -78,7 +78,7 @@ pub struct OrderRow {
     pub placed_on: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MessageRow {
     /// `None` once the buyer who started the conversation has deleted the account.
     pub subject: Option<String>,
@@ -164,34 +164,35 @@ impl PageAt {
 }
 
 /// One page of a long list, and the `page` values of its neighbours (`None`: no rows that way).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "PageOf{T}")]
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub newer: Option<String>,
     pub older: Option<String>,
 }
 
-#[server(prefix = "/api", endpoint = "account_overview")]
+#[server(prefix = "/api", endpoint = "account_overview", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn account_overview() -> Result<Overview, AppError> {
     server::overview().await.map_err(with_status)
 }
 
-#[server(prefix = "/api", endpoint = "my_orders")]
+#[server(prefix = "/api", endpoint = "my_orders", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn my_orders(page: String) -> Result<Page<OrderRow>, AppError> {
     server::orders(&page).await.map_err(with_status)
 }
 
-#[server(prefix = "/api", endpoint = "my_messages")]
+#[server(prefix = "/api", endpoint = "my_messages", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn my_messages(page: String) -> Result<Page<MessageRow>, AppError> {
     server::messages(&page).await.map_err(with_status)
 }
 
-#[server(prefix = "/api", endpoint = "update_profile")]
+#[server(prefix = "/api", endpoint = "update_profile", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn update_profile(name: String, country: String, phone: String) -> Result<Profile, AppError> {
     server::update_profile(&name, &country, &phone).await.map_err(with_status)
 }
 
-#[server(prefix = "/api", endpoint = "change_password")]
+#[server(prefix = "/api", endpoint = "change_password", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     server::change_password(&current, &new).await.map_err(with_status)
 }

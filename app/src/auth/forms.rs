@@ -8,12 +8,12 @@ use crate::server_context::with_status;
 use leptos::prelude::*;
 
 /// Who is signed in, for the header.
-#[server(prefix = "/api", endpoint = "viewer")]
+#[server(prefix = "/api", endpoint = "viewer", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
     server::viewer().map_err(with_status)
 }
 
-#[server(prefix = "/api", endpoint = "sign_in")]
+#[server(prefix = "/api", endpoint = "sign_in", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn sign_in(
     locale: String,
     email: String,
@@ -23,7 +23,7 @@ pub async fn sign_in(
     server::sign_in(&locale, &email, &password, next.as_deref()).await.map_err(with_status)
 }
 
-#[server(prefix = "/api", endpoint = "sign_up")]
+#[server(prefix = "/api", endpoint = "sign_up", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn sign_up(
     locale: String,
     name: String,
@@ -34,7 +34,7 @@ pub async fn sign_up(
     server::sign_up(&locale, &name, &email, &password, &country).await.map_err(with_status)
 }
 
-#[server(prefix = "/api", endpoint = "sign_out")]
+#[server(prefix = "/api", endpoint = "sign_out", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn sign_out(locale: String) -> Result<String, AppError> {
     server::sign_out(&locale).await.map_err(with_status)
 }

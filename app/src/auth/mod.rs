@@ -15,7 +15,7 @@ pub mod store;
 use serde::{Deserialize, Serialize};
 
 /// What the header knows of the signed-in person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Viewer {
     pub name: String,
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const RECENT_PASSWORD_MINUTES: i64 = 10;
 
 /// What the deactivation page needs before it can show the form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum DeactivationState {
     /// The password was entered too long ago: ask for it first (sudo mode).
     NeedsPassword,
@@ -28,7 +28,7 @@ pub enum DeactivationState {
 }
 
 /// What the deletion will do to the account's open business, shown before the form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Impact {
     /// The open purchases (newest first, at most [`store::IMPACT_LIST_LIMIT`]): cancelled by the deletion.
     pub open_orders: Vec<OpenOrder>,
@@ -44,7 +44,7 @@ pub struct Impact {
     pub store: Option<StoreImpact>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OpenOrder {
     pub number: i64,
     /// `awaiting_payment`, `paid` or `shipped`.
@@ -60,14 +60,14 @@ impl OpenOrder {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PendingRefund {
     pub order_number: i64,
     pub amount_minor: i64,
     pub currency: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StoreImpact {
     pub name: String,
     pub listed_products: i64,
@@ -75,18 +75,18 @@ pub struct StoreImpact {
     pub open_sales: i64,
 }
 
-#[server(prefix = "/api", endpoint = "deactivation_state")]
+#[server(prefix = "/api", endpoint = "deactivation_state", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_deactivation_state() -> Result<DeactivationState, AppError> {
     server::state().await.map_err(with_status)
 }
 
-#[server(prefix = "/api", endpoint = "confirm_password")]
+#[server(prefix = "/api", endpoint = "confirm_password", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn confirm_password(password: String) -> Result<(), AppError> {
     server::confirm_password(&password).await.map_err(with_status)
 }
 
 /// Deletes the signed-in account; answers the goodbye page's address with the receipt number.
-#[server(prefix = "/api", endpoint = "deactivate_account")]
+#[server(prefix = "/api", endpoint = "deactivate_account", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn deactivate_account(
     locale: String,
     email: String,

@@ -3,7 +3,7 @@
 use crate::i18n::{Message, Messages};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Problem {
     Required,
     TooLong {
@@ -59,7 +59,7 @@ impl Problem {
 }
 
 /// A problem at a named field of a form (the field's `name` attribute).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FieldProblem {
     pub field: String,
     pub problem: Problem,

@@ -9,10 +9,13 @@ export interface Account {
   name: string;
   locale: LocaleTag;
   store_id: string | null;
+  /** A signed-in session cookie (`session`) of its own, dated by `password_age_minutes`. */
+  session: string;
 }
 
 export interface AccountOptions {
   locale?: LocaleTag;
+  name?: string;
   orders?: ("awaiting_payment" | "paid" | "shipped" | "completed" | "cancelled")[];
   messages?: number;
   pending_refund?: boolean;

@@ -569,3 +569,26 @@ async fn the_binary_built_with_the_feature_serves_fixtures_to_the_token_only() {
     let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts").fetch_one(&pool).await.unwrap();
     assert_eq!(accounts, 1);
 }
+
+#[tokio::test]
+async fn the_openapi_description_has_the_fixtures_api_in_a_build_with_it() {
+    // Arrange
+    let app = spawn_with_fixtures().await;
+
+    // Act
+    let description = crate::openapi::served_description(&app).await;
+
+    // Assert
+    let operation = &description["paths"]["/test-fixtures/accounts"]["post"];
+    assert_eq!(operation["security"][0]["fixtures_token"], json!([]));
+    let request = &operation["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+    let request = &description["components"]["schemas"][request.as_str().unwrap().rsplit('/').next().unwrap()];
+    let fields: Vec<&String> = request["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        fields,
+        ["buy_from_store", "locale", "messages", "name", "orders", "password_age_minutes", "pending_refund", "store"]
+    );
+    for status in ["201", "400", "401", "403", "413", "500"] {
+        assert!(operation["responses"].get(status).is_some(), "{status}");
+    }
+}

@@ -19,6 +19,7 @@ mod load;
 #[cfg(not(feature = "test-fixtures"))]
 mod no_fixtures;
 mod on_disk;
+mod openapi;
 mod outbox;
 mod pages;
 mod pool;

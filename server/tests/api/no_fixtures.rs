@@ -54,3 +54,17 @@ async fn without_the_feature_the_in_process_server_has_no_fixtures_api_either() 
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0);
 }
+
+#[tokio::test]
+async fn without_the_feature_the_openapi_description_has_no_fixtures_api() {
+    // Arrange
+    let app = TestApp::spawn().await;
+
+    // Act
+    let description = crate::openapi::served_description(&app).await;
+
+    // Assert
+    let paths: Vec<&String> = description["paths"].as_object().unwrap().keys().collect();
+    assert!(paths.iter().all(|path| path.starts_with("/api/")), "{paths:?}");
+    assert!(description["components"]["securitySchemes"].get("fixtures_token").is_none());
+}

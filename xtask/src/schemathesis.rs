@@ -1,0 +1,168 @@
+//! Schemathesis, a standard API fuzzer, against the OpenAPI description the Playwright server
+//! serves at `/api/openapi.json` (issue 20, point 2): every operation, without and with a
+//! signed-in session, a fixed seed and a bounded number of examples (`SCHEMATHESIS_EXAMPLES`,
+//! `SCHEMATHESIS_SEED`). It requires no 5xx and answers that match the description (status,
+//! content type, schema), and that requests the description calls invalid change no row: the
+//! row count of every table is the same after them (but `rate_limits`, which counts attempts by
+//! design, as `server/tests/api/fuzz.rs` allows).
+
+use crate::net;
+use crate::pg;
+use crate::process;
+use crate::summary::Counts;
+use crate::tools;
+use crate::workspace::Workspace;
+use anyhow::{anyhow, Result};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+
+const DEFAULT_EXAMPLES: u64 = 20;
+const DEFAULT_SEED: u64 = 20;
+
+/// `positive_data_acceptance` is left out: the description says what the types allow, and a
+/// well-typed form may still break a domain rule (an email's form, the phrase), a `422` it lists.
+const EXCLUDED_CHECKS: &str = "positive_data_acceptance";
+/// With a session, `negative_data_rejection` is left out too: the session cookie goes in a
+/// header of every request, so the cases where Schemathesis leaves the cookie out or spoils it
+/// are sent with the good one, and their acceptance is no finding. The pass without a session
+/// runs that check on every operation.
+const EXCLUDED_CHECKS_WITH_SESSION: &str = "positive_data_acceptance,negative_data_rejection";
+
+/// The server under test.
+pub struct Target<'a> {
+    pub addr: SocketAddr,
+    pub fixtures_token: &'a str,
+    /// The database as the schema's owner, which may count every table.
+    pub owner_url: &'a str,
+}
+
+/// One check per pass: requests the description calls invalid, then valid ones, each without and
+/// with a session.
+pub fn run(ws: &Workspace, target: &Target) -> Result<Counts> {
+    let examples = env_number("SCHEMATHESIS_EXAMPLES", DEFAULT_EXAMPLES)?;
+    let seed = env_number("SCHEMATHESIS_SEED", DEFAULT_SEED)?;
+    let session = fixture_session(target)?;
+    let mut counts = Counts::default();
+    let before = row_counts(target.owner_url)?;
+    for cookie in [None, Some(session.as_str())] {
+        counts += Counts::of_check(fuzz(ws, target, "negative", cookie, examples, seed)?);
+    }
+    let after = row_counts(target.owner_url)?;
+    let changed = changed_tables(&before, &after);
+    if changed.is_empty() {
+        println!("the invalid requests changed no row ({} tables counted)", before.len());
+        counts += Counts::of_check(true);
+    } else {
+        eprintln!("the requests the description calls invalid changed rows: {}", changed.join(", "));
+        counts += Counts::ONE_FAILED;
+    }
+    for cookie in [None, Some(session.as_str())] {
+        counts += Counts::of_check(fuzz(ws, target, "positive", cookie, examples, seed)?);
+    }
+    Ok(counts)
+}
+
+/// One `st run`; true if it found nothing.
+fn fuzz(ws: &Workspace, target: &Target, mode: &str, cookie: Option<&str>, examples: u64, seed: u64) -> Result<bool> {
+    let origin = format!("http://{}", target.addr);
+    let mut cmd = Command::new(tools::schemathesis(ws));
+    cmd.arg("run")
+        .arg(format!("{origin}/api/openapi.json"))
+        .args(["--mode", mode, "--phases", "examples,coverage,fuzzing", "--workers", "1"])
+        .args(["--checks", "all"])
+        .arg(format!("--max-examples={examples}"))
+        .arg(format!("--seed={seed}"))
+        .args(["--header", &format!("Origin: {origin}")])
+        .args(["--header", &format!("Authorization: Bearer {}", target.fixtures_token)])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .current_dir(&ws.root);
+    let who = match cookie {
+        Some(session) => {
+            // Signing out would end the session the rest of the run relies on.
+            cmd.args(["--header", &format!("Cookie: session={session}")]).args(["--exclude-path", "/api/sign_out"]);
+            cmd.args(["--exclude-checks", EXCLUDED_CHECKS_WITH_SESSION]);
+            "with a session"
+        }
+        None => {
+            cmd.args(["--exclude-checks", EXCLUDED_CHECKS]);
+            "without a session"
+        }
+    };
+    println!("\n==> schemathesis: {mode} examples {who} (seed {seed}, at most {examples} per operation)");
+    let (succeeded, output) = process::tee(&mut cmd)?;
+    if let Some(line) = output.lines().skip_while(|line| !line.starts_with("Test cases:")).nth(1) {
+        println!("schemathesis, {mode} {who}: {}", line.trim());
+    }
+    Ok(succeeded)
+}
+
+/// The `session` cookie of a new fixture account with something in every list.
+fn fixture_session(target: &Target) -> Result<String> {
+    let origin = format!("http://{}", target.addr);
+    let authorization = format!("Bearer {}", target.fixtures_token);
+    let headers =
+        [("Origin", origin.as_str()), ("Authorization", &authorization), ("Content-Type", "application/json")];
+    let body =
+        br#"{"orders": ["awaiting_payment", "paid", "shipped"], "messages": 2, "pending_refund": true, "store": true}"#;
+    let (status, answer) = net::http_request(target.addr, "POST", "/test-fixtures/accounts", &headers, Some(body))?;
+    let answer: serde_json::Value = serde_json::from_slice(&answer)
+        .map_err(|e| anyhow!("the fixtures API answered {status} with no JSON ({e})"))?;
+    answer["session"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("the fixtures API answered {status} without a session: {answer}"))
+}
+
+/// The number of rows of every table in the schema `public`.
+fn row_counts(owner_url: &str) -> Result<BTreeMap<String, i64>> {
+    let rows = pg::query(
+        owner_url,
+        "SELECT table_name || ' ' || (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM public.%I', table_name), false, true, '')))[1]::text \
+         FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    )?;
+    rows.lines()
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let (table, count) = line.rsplit_once(' ').ok_or_else(|| anyhow!("unexpected row count line {line:?}"))?;
+            Ok((table.to_owned(), count.parse()?))
+        })
+        .collect()
+}
+
+/// The tables whose row count differs, as `table: before -> after`, but `rate_limits`.
+fn changed_tables(before: &BTreeMap<String, i64>, after: &BTreeMap<String, i64>) -> Vec<String> {
+    let tables: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let count = |rows: Option<&i64>| rows.map_or("none".to_owned(), i64::to_string);
+    tables
+        .into_iter()
+        .filter(|table| *table != "rate_limits" && before.get(*table) != after.get(*table))
+        .map(|table| format!("{table}: {} -> {}", count(before.get(table)), count(after.get(table))))
+        .collect()
+}
+
+fn env_number(name: &str, default: u64) -> Result<u64> {
+    match std::env::var(name) {
+        Ok(value) => value.parse().map_err(|_| anyhow!("{name} must be a whole number, not {value:?}")),
+        Err(_) => Ok(default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_tables;
+    use std::collections::BTreeMap;
+
+    fn counts(rows: &[(&str, i64)]) -> BTreeMap<String, i64> {
+        rows.iter().map(|(table, n)| (table.to_string(), *n)).collect()
+    }
+
+    #[test]
+    fn a_table_with_more_or_fewer_rows_is_a_change_but_rate_limits_are_not() {
+        let before = counts(&[("accounts", 3), ("orders", 5), ("rate_limits", 0)]);
+        assert!(changed_tables(&before, &before).is_empty());
+        let after = counts(&[("accounts", 4), ("orders", 5), ("rate_limits", 9), ("sessions", 1)]);
+        assert_eq!(changed_tables(&before, &after), ["accounts: 3 -> 4", "sessions: none -> 1"]);
+    }
+}
