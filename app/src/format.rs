@@ -164,6 +164,15 @@ mod tests {
     }
 
     #[test]
+    fn tenths_have_one_decimal_and_the_locales_signs() {
+        assert_eq!(tenths(583, false, Locale::En), "58.3");
+        assert_eq!(tenths(1000, false, Locale::Fi), "100,0");
+        assert_eq!(tenths(25, true, Locale::En), "+2.5");
+        assert_eq!(spelled(&tenths(-12_345, true, Locale::Fi)), ["U+2212", "1", "U+00A0", "2", "3", "4", ",", "5"]);
+        assert_eq!(tenths(0, true, Locale::En), "0.0");
+    }
+
+    #[test]
     fn numbers_follow_each_locale() {
         assert_eq!(number(0, Locale::Fi), "0");
         assert_eq!(number(999, Locale::Fi), "999");

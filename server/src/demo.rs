@@ -358,7 +358,7 @@ async fn insert_reason_statistics(tx: &mut Transaction<'_, Postgres>) -> Result<
     let texts: Vec<String> = OTHER_TEXTS.iter().map(|t| app::deactivation::mask::mask_contact_details(t)).collect();
     sqlx::query(
         "INSERT INTO deletion_other_texts (given_on, text)
-         SELECT current_date - 1 - (n % 5) * 3, text FROM unnest($1::text[]) WITH ORDINALITY AS t(text, n)",
+         SELECT current_date - 1 - (n % 5)::int * 3, text FROM unnest($1::text[]) WITH ORDINALITY AS t(text, n)",
     )
     .bind(&texts)
     .execute(&mut **tx)

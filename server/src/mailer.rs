@@ -14,7 +14,8 @@
 //! again, with the same `Message-ID` (`<outbox id@domain>`), by which mail clients spot it.
 //!
 //! Without `APP_SMTP_URL` the process sends nothing (it says so once) and only gives up the
-//! rows past [`GIVE_UP_AFTER`], so an address never stays longer whatever the configuration.
+//! rows past [`GIVE_UP_AFTER`] (looking once a minute), so an address never stays longer
+//! whatever the configuration.
 //!
 //! Nothing of the recipient reaches the log: lines name the outbox row and the SMTP status code,
 //! never the address or the server's message (which often quotes it).
@@ -36,6 +37,9 @@ pub const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// How often an idle sender looks at the outbox.
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// How often a process without SMTP looks for rows to give up: the give-up time is a day, and
+/// it has nothing else to do there.
+const GIVE_UP_POLL: Duration = Duration::from_secs(60);
 /// An SMTP exchange that takes longer counts as a temporary failure.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 /// The sender of every email unless `APP_SMTP_FROM` says otherwise.
@@ -116,6 +120,9 @@ pub async fn send_next(pool: &PgPool, mailer: &Mailer) -> sqlx::Result<Outcome> 
     let claim = if mailer.sends() { CLAIM } else { CLAIM_EXPIRED };
     let Some(row) = sqlx::query_as::<_, Row>(claim).bind(GIVE_UP_AFTER.as_secs_f64()).fetch_optional(&mut *tx).await?
     else {
+        // Now, rather than when the connection is next used: the session is not left idle in
+        // a transaction between two looks.
+        tx.rollback().await?;
         return Ok(Outcome::Idle);
     };
     let outcome = match (&mailer.transport, row.expired) {
@@ -203,10 +210,10 @@ pub fn spawn(pool: PgPool, mailer: Mailer, shutdown: impl Future + Send + 'stati
             if let Err(error) = &outcome {
                 tracing::warn!(%error, "the outbox could not be read; the sender looks again in a second");
             }
-            let pause = if matches!(outcome, Ok(Outcome::Sent | Outcome::GivenUp | Outcome::Retrying)) {
-                Duration::ZERO
-            } else {
-                IDLE_POLL
+            let pause = match outcome {
+                Ok(Outcome::Sent | Outcome::GivenUp | Outcome::Retrying) => Duration::ZERO,
+                _ if mailer.sends() => IDLE_POLL,
+                _ => GIVE_UP_POLL,
             };
             tokio::select! {
                 _ = &mut shutdown => break,

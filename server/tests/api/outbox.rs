@@ -255,7 +255,7 @@ async fn without_an_smtp_url_the_server_says_once_that_it_sends_no_email() {
 
     // Act
     let server = ServerProcess::start(&url, &[("RUST_LOG", "warn")]).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await; // two rounds of the sender
+    tokio::time::sleep(Duration::from_millis(2500)).await; // the warning must not repeat
 
     // Assert
     let said = server.output.lock().unwrap().iter().filter(|line| line.contains("APP_SMTP_URL is not set")).count();
