@@ -40,27 +40,27 @@ impl Email {
         let t = locale.messages();
         match self {
             Email::AccountDeleted { receipt } => Rendered {
-                subject: t.email_deleted_subject.to_owned(),
+                subject: t.email_deleted_subject.to_string(),
                 body: [
-                    t.email_greeting.to_owned(),
-                    t.email_deleted_intro.to_owned(),
+                    t.email_greeting.to_string(),
+                    t.email_deleted_intro.to_string(),
                     [t.goodbye_done_sign_in, t.goodbye_done_orders, t.goodbye_done_messages, t.goodbye_done_email]
                         .map(|done| format!("- {done}"))
                         .join("\n"),
-                    fill(t.email_deleted_receipt, &[("receipt", receipt)]),
-                    fill(t.email_deleted_not_you, &[("receipt", receipt)]),
-                    t.email_deleted_address_forgotten.to_owned(),
-                    t.brand.to_owned(),
+                    fill(t.email_deleted_receipt, &[("receipt", receipt)]).text,
+                    fill(t.email_deleted_not_you, &[("receipt", receipt)]).text,
+                    t.email_deleted_address_forgotten.to_string(),
+                    t.brand.to_string(),
                 ]
                 .join("\n\n"),
             },
             Email::PasswordChanged => Rendered {
-                subject: t.email_password_subject.to_owned(),
+                subject: t.email_password_subject.to_string(),
                 body: [
-                    t.email_greeting.to_owned(),
-                    t.email_password_changed.to_owned(),
-                    t.email_password_not_you.to_owned(),
-                    t.brand.to_owned(),
+                    t.email_greeting.to_string(),
+                    t.email_password_changed.to_string(),
+                    t.email_password_not_you.to_string(),
+                    t.brand.to_string(),
                 ]
                 .join("\n\n"),
             },

@@ -15,6 +15,7 @@ use app::{
     catalogue::LoadCatalogueSummary,
     deactivation::{ConfirmPassword, DeactivateAccount, LoadDeactivationState},
     error::AppError,
+    staff::StaffReasons,
 };
 use axum::{http::header, response::IntoResponse};
 use leptos::server_fn::ServerFn;
@@ -41,6 +42,8 @@ pub fn description() -> &'static Value {
 enum Session {
     Optional,
     Required,
+    /// Required, and the account must have the staff role: everyone else gets 404.
+    Staff,
 }
 
 fn build() -> Value {
@@ -50,7 +53,7 @@ fn build() -> Value {
 /// Every endpoint, described.
 fn described() -> Paths {
     let mut paths = Paths::new();
-    use Session::{Optional, Required};
+    use Session::{Optional, Required, Staff};
     paths.server_function::<CurrentViewer>("Who is signed in (null when nobody is)", Optional);
     paths.server_function::<SignIn>("Signs in; answers the page to go to and sets the session cookie", Optional);
     paths.server_function::<SignUp>("Creates an account and signs it in; answers the page to go to", Optional);
@@ -70,6 +73,7 @@ fn described() -> Paths {
         "Deletes the account for good; answers the goodbye page's path with the receipt",
         Required,
     );
+    paths.server_function::<StaffReasons>("The reason statistics of the staff page (staff only)", Staff);
     #[cfg(feature = "test-fixtures")]
     paths.fixtures();
     paths
@@ -122,6 +126,12 @@ impl Paths {
             );
         }
         responses.insert("403".into(), self.forbidden(session));
+        if session == Session::Staff {
+            responses.insert(
+                "404".into(),
+                json!({ "description": "`NotFound`: not signed in as staff (as if the function did not exist).", "content": { "application/json": { "schema": error } } }),
+            );
+        }
         responses.insert(
             "413".into(),
             json!({ "description": "The body is larger than 64 KiB.", "content": { "text/plain": { "schema": { "type": "string" } } } }),
@@ -139,7 +149,7 @@ impl Paths {
             },
             "responses": responses,
         });
-        if session == Session::Required {
+        if session != Session::Optional {
             operation["security"] = json!([{ "session": [] }]);
         }
         self.paths.insert(F::PATH.to_owned(), json!({ "post": operation }));
@@ -152,7 +162,7 @@ impl Paths {
         let mut content = json!({ "text/plain": { "schema": cross_site } });
         let mut description =
             "The request did not come from the site's own origin (`Origin` or `Sec-Fetch-Site`)".to_owned();
-        if session == Session::Required {
+        if session != Session::Optional {
             content["application/json"] = json!({ "schema": self.responses.subschema_for::<AppError>() });
             description.push_str(" (text), or the password was entered too long ago (`PasswordTooOld`)");
         }

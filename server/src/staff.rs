@@ -52,7 +52,7 @@ pub async fn reasons_csv(State(ctx): State<ServerContext>, request: Request, nex
     let value = |name: &str| query.get(name).map_or("", String::as_str);
     let (weeks, locales, role) = (value("weeks"), value("locale"), value("role"));
     let Ok(filter) = ReasonsFilter::parse(weeks, locales, role) else {
-        let message = locale.messages().staff_problem_choice_unknown;
+        let message = locale.messages().staff_problem_choice_unknown.text;
         return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message)
             .into_response();
     };

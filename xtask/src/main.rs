@@ -5,8 +5,8 @@
 
 mod bench;
 mod huge;
-mod mail;
 mod l10n;
+mod mail;
 mod net;
 mod pg;
 mod process;

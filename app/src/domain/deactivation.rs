@@ -6,7 +6,7 @@ use crate::i18n::{Locale, Messages, Text};
 use serde::{Deserialize, Serialize};
 
 /// The nine reasons, in the seed's order. The code is what forms send and statistics keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Reason {
     RegisteredByMistake,
     NoSuitableProducts,

@@ -8,7 +8,7 @@ use crate::{
     domain::deactivation::Reason,
     error::AppError,
     format,
-    i18n::{fill, page_title, use_locale, use_messages, Locale, Messages},
+    i18n::{fill, page_title, use_locale, use_messages, Locale, Messages, PseudoLocales, Text},
     pages::{account::deactivate::PasswordCheck, not_found::NotFound},
     staff::{staff_reasons, Cell, ReasonSummary, ReasonsFilter, ReasonsReport, ReasonsState, Role, WEEK_CHOICES},
 };
@@ -90,7 +90,7 @@ fn Filters(filter: ReasonsFilter) -> impl IntoView {
                 <select id="staff-locale" name="locale">
                     <option value="all" selected=filter.locale.is_none()>{move || t.get().staff_filter_all_locales}</option>
                     {Locale::ALL.map(|l| view! {
-                        <option value=l.tag() selected=filter.locale == Some(l)>{l.native_name()}</option>
+                        <option value=l.tag() selected=filter.locale == Some(l)>{l.native_name(PseudoLocales::served())}</option>
                     })}
                 </select>
             </div>
@@ -108,7 +108,7 @@ fn Filters(filter: ReasonsFilter) -> impl IntoView {
     }
 }
 
-fn role_label(t: &'static Messages, role: Role) -> &'static str {
+fn role_label(t: &'static Messages, role: Role) -> Text {
     match role {
         Role::Buyer => t.staff_role_buyers,
         Role::Seller => t.staff_role_sellers,
@@ -118,7 +118,7 @@ fn role_label(t: &'static Messages, role: Role) -> &'static str {
 fn cell_text(cell: Cell, t: &'static Messages, locale: Locale) -> String {
     match cell {
         Cell::Shown(n) => format::number(n, locale),
-        Cell::FewerThanFive => t.staff_fewer_than_5.to_owned(),
+        Cell::FewerThanFive => t.staff_fewer_than_5.to_string(),
     }
 }
 
@@ -197,11 +197,11 @@ fn Summary(reasons: Vec<ReasonSummary>, total: i64, previous_total: i64) -> impl
     let locale = use_locale();
     let percent = move |permille: Option<i64>| match permille {
         Some(value) => fill(t.get().staff_percent, &[("value", &format::tenths(value, false, locale.get()))]),
-        None => t.get().staff_no_figure.to_owned(),
+        None => t.get().staff_no_figure.into(),
     };
     let points = move |permille: Option<i64>| match permille {
         Some(value) => fill(t.get().staff_points, &[("value", &format::tenths(value, true, locale.get()))]),
-        None => t.get().staff_no_figure.to_owned(),
+        None => t.get().staff_no_figure.into(),
     };
     view! {
         <section class="card">

@@ -43,8 +43,8 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
     let _ = write!(
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="reasons-chart" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="reasons-chart-title reasons-chart-desc"><title id="reasons-chart-title">{}</title><desc id="reasons-chart-desc">{}</desc><defs>"#,
-        escape(t.staff_chart_title),
-        escape(t.staff_chart_description)
+        escape(t.staff_chart_title.text),
+        escape(t.staff_chart_description.text)
     );
     for (i, (fill, strokes)) in PATTERNS.iter().enumerate() {
         let _ = write!(
@@ -73,13 +73,16 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
         let _ = write!(
             out,
             r#"<g class="week"><title>{}</title>"#,
-            escape(&fill(t.staff_chart_week_total, &[("week", &date), ("count", &format::number(week.total, locale))]))
+            escape(
+                &fill(t.staff_chart_week_total, &[("week", &date), ("count", &format::number(week.total, locale))])
+                    .text
+            )
         );
         for (i, (reason, cell)) in Reason::ALL.iter().zip(&week.cells).enumerate() {
             let label = reason.label(t);
             let Cell::Shown(deletions) = *cell else {
                 // Not drawn (it is not in the total either); the bar's title and the table say it.
-                let _ = write!(out, r#"<desc>{}: {}</desc>"#, escape(label), escape(t.staff_fewer_than_5));
+                let _ = write!(out, r#"<desc>{}: {}</desc>"#, escape(label.text), escape(t.staff_fewer_than_5.text));
                 continue;
             };
             if deletions == 0 {
@@ -92,7 +95,7 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
                 r##"<rect x="{x:.1}" y="{y:.2}" width="{bar:.1}" height="{h:.2}" fill="url(#reason-pattern-{i})" stroke="#111827" stroke-width="0.5" data-cell="{} {} {deletions}"><title>{}: {}</title></rect>"##,
                 week.week_start,
                 reason.code(),
-                escape(label),
+                escape(label.text),
                 escape(&format::number(deletions, locale))
             );
         }
@@ -118,7 +121,7 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
             r##"<rect x="{x:.1}" y="{y:.1}" width="16" height="14" fill="url(#reason-pattern-{i})" stroke="#111827" stroke-width="0.5"/><text x="{:.1}" y="{:.1}" font-size="12">{}</text>"##,
             x + 22.0,
             y + 11.0,
-            escape(reason.label(t))
+            escape(reason.label(t).text)
         );
     }
     out.push_str("</svg>");

@@ -11,12 +11,12 @@ pub fn table(report: &ReasonsReport, locale: Locale) -> String {
     let header = std::iter::once(t.staff_table_week)
         .chain(Reason::ALL.iter().map(|r| r.label(t)))
         .chain(std::iter::once(t.staff_table_total_shown))
-        .map(str::to_owned);
+        .map(|text| text.to_string());
     push_row(&mut out, header);
     for week in &report.weeks {
         let cells = week.cells.iter().map(|cell| match cell {
             Cell::Shown(n) => n.to_string(),
-            Cell::FewerThanFive => t.staff_fewer_than_5.to_owned(),
+            Cell::FewerThanFive => t.staff_fewer_than_5.to_string(),
         });
         push_row(
             &mut out,

@@ -37,7 +37,7 @@ pub const DEFAULT_WEEKS: u32 = 12;
 pub const OTHER_TEXTS_SHOWN: i64 = 100;
 
 /// Buyer or seller, as the statistics keep it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Role {
     Buyer,
     Seller,
@@ -55,7 +55,7 @@ impl Role {
 }
 
 /// What the page shows: the period and the two filters (`None`: everyone).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReasonsFilter {
     pub weeks: u32,
     pub locale: Option<Locale>,
@@ -124,7 +124,7 @@ impl ReasonsFilter {
 }
 
 /// One cell of the table: a number of deletions, or fewer than [`SMALL_CELL`] (never which).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Cell {
     Shown(i64),
     FewerThanFive,
@@ -151,7 +151,7 @@ impl Cell {
 
 /// One week of the table, oldest first: a cell per reason (in [`Reason::ALL`]'s order) and the
 /// sum of the cells shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WeekRow {
     /// The Monday that starts the week, `YYYY-MM-DD`.
     pub week_start: String,
@@ -160,7 +160,7 @@ pub struct WeekRow {
 }
 
 /// A reason over the whole period, from the cells shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReasonSummary {
     pub reason: Reason,
     pub deletions: i64,
@@ -178,7 +178,7 @@ impl ReasonSummary {
 }
 
 /// The "Other" texts of one day, as stored (masked), with the masks in the page's language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OtherTexts {
     /// `YYYY-MM-DD`.
     pub day: String,
@@ -186,7 +186,7 @@ pub struct OtherTexts {
 }
 
 /// Everything the page shows, made on the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReasonsReport {
     pub filter: ReasonsFilter,
     pub weeks: Vec<WeekRow>,
@@ -200,7 +200,7 @@ pub struct ReasonsReport {
 }
 
 /// What the page shows: the password form first if this session's entry is too old.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum ReasonsState {
     NeedsPassword,
     Ready(Box<ReasonsReport>),
@@ -209,7 +209,7 @@ pub enum ReasonsState {
 /// The reason statistics. `lang` is the page's language (the chart's words and the masks);
 /// the other arguments are [`ReasonsFilter::parse`]'s. Missing fields take their defaults, so
 /// that every request of someone who is not staff gets the same 404.
-#[server(prefix = "/api", endpoint = "staff_reasons")]
+#[server(prefix = "/api", endpoint = "staff_reasons", input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn staff_reasons(
     #[server(default)] lang: String,
     #[server(default)] weeks: String,

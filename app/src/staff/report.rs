@@ -91,7 +91,7 @@ fn by_day(texts: Vec<(NaiveDate, String)>, locale: Locale) -> Vec<OtherTexts> {
     let words = [t.staff_masked_email, t.staff_masked_link, t.staff_masked_phone];
     let mut days: Vec<OtherTexts> = Vec::new();
     for (day, text) in texts {
-        let text = MASKS.iter().zip(words).fold(text, |text, (mask, word)| text.replace(mask, word));
+        let text = MASKS.iter().zip(words).fold(text, |text, (mask, word)| text.replace(mask, word.text));
         let day = day.to_string();
         match days.last_mut() {
             Some(last) if last.day == day => last.texts.push(text),

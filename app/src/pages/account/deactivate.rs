@@ -10,7 +10,7 @@ use crate::{
         FieldProblem,
     },
     format,
-    i18n::{fill, page_title, use_locale, use_messages, Messages},
+    i18n::{fill, page_title, use_locale, use_messages, Messages, Text},
     pages::account::lists::status_label,
 };
 use leptos::{ev, form::ActionForm, prelude::*, wasm_bindgen::JsCast};
@@ -46,7 +46,7 @@ pub fn DeactivatePage() -> impl IntoView {
 
 /// Sudo mode: the password again before anything destructive, or a staff page; `intro` says why.
 #[component]
-pub fn PasswordCheck(confirm: ServerAction<ConfirmPassword>, intro: fn(&Messages) -> &'static str) -> impl IntoView {
+pub fn PasswordCheck(confirm: ServerAction<ConfirmPassword>, intro: fn(&Messages) -> Text) -> impl IntoView {
     let t = use_messages();
     let answer = Signal::derive(move || confirm.value().get());
     let (problems, general) = answer_problems(answer);
