@@ -80,7 +80,10 @@ fn run_all(report: &mut Report) -> Result<()> {
         report.not_run("no fixtures", "the release build failed");
     }
     match (built, fixtures_server) {
-        (true, Some(server)) => report.add("playwright", playwright(&ws, &database, &server)?),
+        (true, Some(server)) => {
+            report.add("playwright", playwright(&ws, &database, &server)?);
+            report.add("l10n screenshots", crate::l10n::screenshot_coverage(&ws)?);
+        }
         (false, _) => report.not_run("playwright", "the wasm build failed"),
         (true, None) => report.not_run("playwright", "the server with the fixtures API did not build"),
     }
@@ -286,6 +289,7 @@ fn playwright_against_server(ws: &Workspace, database: &(String, String), binary
     let report_path = ws.root.join(PLAYWRIGHT_REPORT);
     // A report left by an earlier run must not be counted.
     let _ = fs::remove_file(&report_path);
+    crate::l10n::forget_screenshot_keys(ws);
     let mut cmd = Command::new("npx");
     cmd.args(["playwright", "test"])
         .current_dir(ws.root.join("end2end"))

@@ -9,6 +9,8 @@ export interface Account {
   name: string;
   locale: LocaleTag;
   store_id: string | null;
+  /** A `session` cookie's value, signed in as the account (see `password_age_minutes`). */
+  session: string;
 }
 
 export interface AccountOptions {
