@@ -67,6 +67,13 @@ impl Locale {
         Locale::ALL.into_iter().chain(Locale::PSEUDO).find(|l| l.tag().eq_ignore_ascii_case(segment))
     }
 
+    /// The locale of a form's hidden `locale` field, for the address it answers with: a
+    /// language, or a pseudo-locale where they are served (a tester's deletion in `en-XA` ends on
+    /// `/en-XA/goodbye`); English for anything else.
+    pub fn of_form(tag: &str) -> Locale {
+        Locale::from_path_segment(tag).filter(|l| !l.is_pseudo() || PseudoLocales::served()).unwrap_or_default()
+    }
+
     pub fn is_pseudo(self) -> bool {
         Locale::PSEUDO.contains(&self)
     }
@@ -110,12 +117,13 @@ impl Locale {
     }
 
     /// The locale's own name for itself, for the language switcher (with its key where the
-    /// pseudo-locales are served); a pseudo-locale, which is no language, by its tag in its
-    /// brackets, which is no message.
-    pub fn native_name(self, pseudo_locales: bool) -> Text {
+    /// pseudo-locales are served, and as its key in show-keys mode); a pseudo-locale, which is
+    /// no language, by its tag in its brackets, which is no message.
+    pub fn native_name(self, pseudo_locales: bool, show_keys: bool) -> Text {
+        let table = |locale: Locale| if show_keys { &KEYS } else { locale.shown_messages(pseudo_locales) };
         match self {
-            Locale::En => Locale::En.shown_messages(pseudo_locales).language_en,
-            Locale::Fi => Locale::Fi.shown_messages(pseudo_locales).language_fi,
+            Locale::En => table(Locale::En).language_en,
+            Locale::Fi => table(Locale::Fi).language_fi,
             Locale::EnXa => Text { key: None, text: "⟦en-XA⟧" },
             Locale::ArXb => Text { key: None, text: "⟦ar-XB⟧" },
         }

@@ -1,7 +1,7 @@
 import { test, expect, messages } from "./support/fixtures";
 import { createAccount, signIn } from "./support/accounts";
-import { pseudoLocales, unbracketedTexts } from "./support/l10n";
-import { accountPages, publicPages, signInWithData } from "./support/pages";
+import { pseudoLocales, unbracketedTexts, unkeyedMessages, wrongKeys } from "./support/l10n";
+import { walkJourney } from "./support/pages";
 
 // Progressive enhancement: with JavaScript off (the `chromium-no-javascript` project in
 // playwright.config.ts) the form is a plain POST to the same server function, its errors come
@@ -68,23 +68,23 @@ test("without JavaScript the pager of Messages is plain links: older, last, newe
 // The pseudo-locales with JavaScript off: the server's HTML alone is bracketed and mirrored, and
 // show-keys mode holds from page to page through its cookie.
 for (const { tag, dir } of pseudoLocales) {
-  test(`without JavaScript every page in ${tag} is ${dir} and every visible text is bracketed`, async ({ page, request }) => {
-    test.slow(); // a dozen pages
-    const check = async (path: string) => {
-      const url = path === "/" ? `/${tag}` : `/${tag}${path}`;
-      await page.goto(url);
+  test(`without JavaScript every page in ${tag} through the goodbye page is ${dir}, every visible text is bracketed and every message names its key`, async ({ page, request }) => {
+    test.slow(); // a dozen pages and a deletion
+    await walkJourney(page, request, tag, async (url) => { await page.goto(url); }, async (url) => {
       await expect(page.locator("html")).toHaveAttribute("dir", dir);
       expect.soft(await unbracketedTexts(page), `unbracketed text on ${url}`).toEqual([]);
-    };
-    for (const path of publicPages) {
-      await check(path);
-    }
-    await signInWithData(page, request, "en");
-    for (const path of accountPages) {
-      await check(path);
-    }
+      expect.soft(await unkeyedMessages(page), `messages without data-l10n-key on ${url}`).toEqual([]);
+    });
   });
 }
+
+test("without JavaScript, in show-keys mode every message's data-l10n-key and data-l10n-args give exactly what it shows", async ({ page, request }) => {
+  test.slow(); // a dozen pages and a deletion
+  await page.goto("/en?l10n=keys");
+  await walkJourney(page, request, "en", async (url) => { await page.goto(url); }, async (url) => {
+    expect.soft(await wrongKeys(page), `keys on ${url}`).toEqual([]);
+  });
+});
 
 test("without JavaScript show-keys mode is kept by its cookie until switched off", async ({ page }) => {
   await page.goto("/fi/login?l10n=keys");

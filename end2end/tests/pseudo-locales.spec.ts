@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { test, expect, messages, openHydrated } from "./support/fixtures";
-import { accountPages, publicPages, signInWithData } from "./support/pages";
-import { pseudoLocales, unbracketedTexts } from "./support/l10n";
+import { walkJourney } from "./support/pages";
+import { pseudoLocales, unbracketedTexts, unkeyedMessages, wrongKeys } from "./support/l10n";
 
 // Issue 15, points 1 and 5: the testers' pseudo-locales (served because `cargo xtask test` sets
 // APP_PSEUDO_LOCALES=1). Every visible text of every page is a message in ⟦…⟧, or data marked
@@ -9,24 +9,24 @@ import { pseudoLocales, unbracketedTexts } from "./support/l10n";
 // sentence glued from pieces, shows as text outside the brackets and fails here.
 
 for (const { tag, dir } of pseudoLocales) {
-  test(`in ${tag} every page is ${dir} and every visible text is bracketed`, async ({ page, request }) => {
-    test.slow(); // a dozen pages, each hydrated
-    const check = async (path: string) => {
-      const url = path === "/" ? `/${tag}` : `/${tag}${path}`;
-      await openHydrated(page, url);
+  test(`in ${tag} every page through the goodbye page is ${dir}, every visible text is bracketed and every message names its key`, async ({ page, request }) => {
+    test.slow(); // a dozen pages, each hydrated, and a deletion
+    await walkJourney(page, request, tag, (url) => openHydrated(page, url), async (url) => {
       await expect(page.locator("html")).toHaveAttribute("lang", tag);
       await expect(page.locator("html")).toHaveAttribute("dir", dir);
       expect.soft(await unbracketedTexts(page), `unbracketed text on ${url}`).toEqual([]);
-    };
-    for (const path of publicPages) {
-      await check(path);
-    }
-    await signInWithData(page, request, "en");
-    for (const path of accountPages) {
-      await check(path);
-    }
+      expect.soft(await unkeyedMessages(page), `messages without data-l10n-key on ${url}`).toEqual([]);
+    });
   });
 }
+
+test("in show-keys mode every message's data-l10n-key and data-l10n-args give exactly what it shows, after hydration", async ({ page, request }) => {
+  test.slow(); // a dozen pages, each hydrated, and a deletion
+  await openHydrated(page, "/en?l10n=keys");
+  await walkJourney(page, request, "en", (url) => openHydrated(page, url), async (url) => {
+    expect.soft(await wrongKeys(page), `keys on ${url}`).toEqual([]);
+  });
+});
 
 test("the language switcher lists the pseudo-locales and leads to the same page in them", async ({ page }) => {
   await openHydrated(page, "/en/login");
@@ -71,19 +71,10 @@ for (const { tag } of pseudoLocales) {
   test(`in ${tag} every page has no WCAG 2.2 AA violation (axe)`, async ({ page, request }) => {
     test.slow(); // a dozen pages, each hydrated
     const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
-    const check = async (path: string) => {
-      const url = path === "/" ? `/${tag}` : `/${tag}${path}`;
-      await openHydrated(page, url);
+    await walkJourney(page, request, tag, (url) => openHydrated(page, url), async (url) => {
       const results = await new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).withTags(tags).analyze();
       const report = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
       expect.soft(report, `axe violations on ${url}`).toEqual([]);
-    };
-    for (const path of publicPages) {
-      await check(path);
-    }
-    await signInWithData(page, request, "en");
-    for (const path of accountPages) {
-      await check(path);
-    }
+    });
   });
 }

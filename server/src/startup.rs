@@ -222,17 +222,19 @@ fn router(state: AppState, fixture_routes: Router<AppState>) -> Router {
 /// What server functions find in the Leptos context.
 fn server_fn_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let server = state.server.clone();
-    move || provide_context(server.clone())
+    let pseudo_locales = state.pseudo_locales;
+    move || {
+        provide_context(server.clone());
+        provide_context(pseudo_locales);
+    }
 }
 
 /// What pages find in the Leptos context, and the page's Content-Security-Policy, which names
 /// the nonce Leptos put on this response's inline scripts.
 fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let server_fn_context = server_fn_context(state);
-    let pseudo_locales = state.pseudo_locales;
     move || {
         server_fn_context();
-        provide_context(pseudo_locales);
         let nonce = use_nonce().map(|n| n.to_string());
         let policy = security::content_security_policy(nonce.as_deref());
         if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&policy)) {

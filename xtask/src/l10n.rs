@@ -4,8 +4,10 @@
 //! `locales/<locale>.json`, or refuses it with one line per problem and changes nothing.
 //! `cargo build` then runs the translation checks of `app/build/lint.rs` on the result.
 
+mod shots;
 mod xliff;
 
+use crate::summary::Counts;
 use crate::workspace::Workspace;
 use anyhow::{anyhow, bail, Context, Result};
 use std::fs;
@@ -23,6 +25,25 @@ pub fn l10n(args: &[String]) -> Result<ExitCode> {
             args.join(" ")
         ),
     }
+}
+
+/// Where `end2end/tests/screenshots.spec.ts` puts its pictures and their key boxes.
+const SCREENSHOTS: &str = "end2end/screenshots";
+
+/// Before Playwright: the key boxes of an earlier run must not count.
+pub fn forget_screenshot_keys(ws: &Workspace) {
+    let _ = fs::remove_dir_all(ws.root.join(SCREENSHOTS).join("keys"));
+}
+
+/// After Playwright: joins the key boxes into `end2end/screenshots/keys.json` and prints the
+/// share of message keys seen, naming each key never seen; fails when no picture was indexed.
+pub fn screenshot_coverage(ws: &Workspace) -> Result<Counts> {
+    let dir = locales_dir(ws);
+    let english = read_table(&dir.join("en.json"))?;
+    let meta = read_meta(&dir)?;
+    let coverage = shots::index(&ws.root.join(SCREENSHOTS), &english, &meta)?;
+    println!("{}", coverage.report());
+    Ok(Counts::of_check(coverage.passed()))
 }
 
 fn locales_dir(ws: &Workspace) -> PathBuf {

@@ -91,6 +91,7 @@ fn run_all(report: &mut Report) -> Result<()> {
             let (playwright, schemathesis) = playwright(&ws, &database, &server, &mail)?;
             report.add("playwright", playwright);
             report.add("schemathesis", schemathesis);
+            report.add("l10n screenshots", crate::l10n::screenshot_coverage(&ws)?);
         }
         (false, _) => {
             report.not_run("playwright", "the wasm build failed");
@@ -311,6 +312,7 @@ fn playwright_against_server(
     let report_path = ws.root.join(PLAYWRIGHT_REPORT);
     // A report left by an earlier run must not be counted.
     let _ = fs::remove_file(&report_path);
+    crate::l10n::forget_screenshot_keys(ws);
     let mut cmd = Command::new("npx");
     cmd.args(["playwright", "test"])
         .current_dir(ws.root.join("end2end"))

@@ -56,6 +56,7 @@ fn LanguageSwitcher() -> impl IntoView {
     let current = use_locale();
     let location = use_location();
     let served = PseudoLocales::served();
+    let show_keys = use_context::<crate::show_keys::ShowKeys>();
     let same_page_in = move |target: Locale| {
         let path = location.pathname.get();
         let rest = path
@@ -79,7 +80,7 @@ fn LanguageSwitcher() -> impl IntoView {
                                     lang=target.tag()
                                     aria-current=move || (current.get() == target).then_some("true")
                                 >
-                                    {target.native_name(served)}
+                                    {move || target.native_name(served, show_keys.is_some_and(|on| on.0.get()))}
                                 </a>
                             </li>
                         }

@@ -149,7 +149,7 @@ mod server {
     ) -> Result<String, AppError> {
         let me = me()?;
         let ctx = server_context();
-        let locale = Locale::from_tag(locale).unwrap_or_default();
+        let locale = Locale::of_form(locale);
         // Not the authority (the store checks the session's password entry again under the
         // account's row lock, in the deletion's transaction): an answer first, with no database
         // work, so that a session whose password is stale is sent to enter it again before

@@ -1,5 +1,5 @@
-import type { APIRequestContext, Page } from "@playwright/test";
-import type { LocaleTag } from "./fixtures";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { messages, type LocaleTag } from "./fixtures";
 import { createAccount, signIn, type Account } from "./accounts";
 
 /** Every page a visitor can reach without signing in (the goodbye page with a sample receipt). */
@@ -37,4 +37,41 @@ export async function signInWithData(page: Page, request: APIRequestContext, loc
   });
   await signIn(page, account);
   return account;
+}
+
+/**
+ * The whole journey in `locale`, as a localization tester walks it: every public page, then
+ * signed in every page of the account area, ending on the deactivation form, which it fills and
+ * sends through to the goodbye page. `open` loads a page (hydrated, or plain without JavaScript);
+ * `check` runs on each page once it is there, the goodbye page included.
+ */
+export async function walkJourney(
+  page: Page,
+  request: APIRequestContext,
+  locale: string,
+  open: (url: string) => Promise<void>,
+  check: (url: string) => Promise<void>,
+) {
+  const visit = async (path: string) => {
+    const url = pathIn(locale, path);
+    await open(url);
+    await check(url);
+  };
+  for (const path of publicPages) {
+    await visit(path);
+  }
+  const account = await signInWithData(page, request, "en");
+  for (const path of accountPages) {
+    await visit(path);
+  }
+  // The labels are in `locale`; the fields are found by name. The English phrase is accepted in
+  // every locale.
+  await expect(page).toHaveURL(new RegExp(`/${locale}/account/deactivate$`));
+  const form = page.locator("form.deactivation-form");
+  await form.locator('input[name="email"]').fill(account.email);
+  await form.locator('input[name="phrase"]').fill(messages.en.deactivate_phrase);
+  await form.locator('input[name="reason"][value="cheated"]').check();
+  await form.locator('button[type="submit"]').click();
+  await expect(page).toHaveURL(new RegExp(`/${locale}/goodbye\\?receipt=DA-`));
+  await check(page.url());
 }

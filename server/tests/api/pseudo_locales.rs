@@ -74,6 +74,8 @@ async fn show_keys_renders_keys_kept_by_a_cookie_until_switched_off() {
     let keys = asked.text().await.unwrap();
     assert_eq!(set_cookie.as_deref(), Some("l10n=keys; Path=/; SameSite=Lax"));
     assert!(keys.contains("<h1><span data-l10n-key=\"sign_in_title\">sign_in_title<"), "{keys}");
+    // The language switcher too, which otherwise names each language in itself.
+    assert!(keys.contains("<span data-l10n-key=\"language_fi\">language_fi<"), "{keys}");
     assert!(!keys.contains(app::i18n::FI.sign_in_title.text), "no Finnish text left");
 
     let kept = get(&on, "/en/register", Some("l10n=keys")).await.unwrap().text().await.unwrap();
@@ -123,5 +125,27 @@ async fn message_keys_are_in_the_html_only_where_testers_are_served() {
     for path in pages {
         let (_, html) = page(&on, path).await;
         assert!(html.contains(KEY_ATTRIBUTE), "{path}: keys where testers are served");
+    }
+}
+
+/// A tester's deletion in a pseudo-locale ends on the goodbye page in that pseudo-locale (the
+/// journey of `pseudo-locales.spec.ts` found it ending on `/en/goodbye`); where they are not
+/// served, the form's `en-XA` is English.
+#[tokio::test]
+async fn a_deletion_in_a_pseudo_locale_answers_its_goodbye_page_only_where_they_are_served() {
+    for (served, expected) in [(true, "/en-XA/goodbye?receipt="), (false, "/en/goodbye?receipt=")] {
+        let app = TestApp::spawn_with(|config| config.pseudo_locales = served).await;
+        assert!(app.sign_up("leaving@example.com", "correct horse battery").await.status().is_success());
+        let form = [
+            ("locale", "en-XA"),
+            ("email", "leaving@example.com"),
+            ("phrase", app::i18n::EN.deactivate_phrase.text),
+            ("reason", "cheated"),
+            ("other_text", ""),
+        ];
+        let response = app.post_form("deactivate_account", &form).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let target: String = response.json().await.unwrap();
+        assert!(target.starts_with(expected), "served {served}: {target}");
     }
 }

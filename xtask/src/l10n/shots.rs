@@ -1,0 +1,156 @@
+//! The key-linked screenshots' index and coverage (issue 16, points 1 and 2).
+//! `end2end/tests/screenshots.spec.ts` writes, for each width and locale, the box of every
+//! element showing a message in each picture (`screenshots/keys/<width>-<locale>.json`); this
+//! joins them into `screenshots/keys.json` (key -> every picture and box) and counts the keys of
+//! `locales/en.json` (a plural's forms one by one: `orders_count.one`) seen on at least one
+//! picture. A key never seen is listed by name, with why the run cannot reach it where
+//! `locales/en.meta.json` says so (`"no_screenshot"`).
+
+use super::xliff::Table;
+use anyhow::{Context, Result};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+/// The metadata field saying why the screenshot run cannot reach a key's message.
+pub const NO_SCREENSHOT: &str = "no_screenshot";
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Coverage {
+    pub seen: usize,
+    pub total: usize,
+    pub pictures: usize,
+    /// Keys no picture shows, each with its reason from the metadata, if it has one.
+    pub unseen: Vec<(String, Option<String>)>,
+}
+
+impl Coverage {
+    /// The check: pictures were indexed. (Unseen keys are listed, not yet failed: 65 of them
+    /// have no state in the run and no `no_screenshot` reason yet.)
+    pub fn passed(&self) -> bool {
+        self.pictures > 0
+    }
+
+    /// What the run prints: the figure, then each unseen key by name.
+    pub fn report(&self) -> String {
+        let share = if self.total == 0 { 0.0 } else { 100.0 * self.seen as f64 / self.total as f64 };
+        let mut out = format!(
+            "localization screenshots: {} of {} message keys seen ({share:.1} %) on {} pictures; index in end2end/screenshots/keys.json",
+            self.seen, self.total, self.pictures
+        );
+        for (key, why) in &self.unseen {
+            match why {
+                Some(why) => out.push_str(&format!("\n  never seen: {key} ({why})")),
+                None => out.push_str(&format!(
+                    "\n  never seen: {key} — show it in end2end/tests/screenshots.spec.ts, or say why the run cannot reach it: \"{NO_SCREENSHOT}\" in locales/en.meta.json"
+                )),
+            }
+        }
+        out
+    }
+}
+
+/// Every key of the English table, a plural's forms each on its own.
+fn all_keys(english: &Table) -> Vec<String> {
+    english
+        .iter()
+        .flat_map(|(key, value)| match value {
+            Value::Object(forms) => forms.keys().map(|form| format!("{key}.{form}")).collect(),
+            _ => vec![key.clone()],
+        })
+        .collect()
+}
+
+/// Joins `<screenshots>/keys/*.json` into `<screenshots>/keys.json` and counts what it covers.
+pub fn index(screenshots: &Path, english: &Table, meta: &Value) -> Result<Coverage> {
+    let mut by_key: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut pictures = std::collections::BTreeSet::new();
+    let parts = screenshots.join("keys");
+    let mut files: Vec<_> = match fs::read_dir(&parts) {
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "json")) {
+        let text = fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let boxes: Vec<Value> =
+            serde_json::from_str(&text).with_context(|| format!("{} is not a list of key boxes", file.display()))?;
+        for entry in boxes {
+            let (Some(key), Some(picture)) = (entry["key"].as_str(), entry["picture"].as_str()) else { continue };
+            pictures.insert(picture.to_owned());
+            by_key.entry(key.to_owned()).or_default().push(json!({ "picture": picture, "box": entry["box"] }));
+        }
+    }
+    fs::create_dir_all(screenshots)?;
+    fs::write(screenshots.join("keys.json"), serde_json::to_string_pretty(&by_key)? + "\n")?;
+
+    let keys = all_keys(english);
+    let unseen: Vec<(String, Option<String>)> = keys
+        .iter()
+        .filter(|key| !by_key.contains_key(*key))
+        .map(|key| {
+            let message = key.split_once('.').map_or(key.as_str(), |(message, _)| message);
+            (key.clone(), meta[message][NO_SCREENSHOT].as_str().map(str::to_owned))
+        })
+        .collect();
+    Ok(Coverage { seen: keys.len() - unseen.len(), total: keys.len(), pictures: pictures.len(), unseen })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_joins_every_part_and_names_the_keys_never_seen() {
+        let dir = std::env::temp_dir().join(format!("l10n-shots-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("keys")).unwrap();
+        let boxed = |key: &str, picture: &str| json!({"key": key, "picture": picture, "box": {"x": 1, "y": 2, "width": 3, "height": 4}});
+        fs::write(
+            dir.join("keys/320-en.json"),
+            json!([boxed("brand", "320/en/home.png"), boxed("orders_count.other", "320/en/account.png")]).to_string(),
+        )
+        .unwrap();
+        fs::write(dir.join("keys/320-fi.json"), json!([boxed("brand", "320/fi/home.png")]).to_string()).unwrap();
+        // (json! sorts its keys.)
+        let english: Table = serde_json::from_value(json!({
+            "brand": "AliExpress",
+            "orders_count": {"one": "{count} order", "other": "{count} orders"},
+            "error_busy": "Busy",
+            "error_internal": "Broken",
+        }))
+        .unwrap();
+        let meta = json!({"error_busy": {NO_SCREENSHOT: "only when password hashing is saturated"}});
+
+        let coverage = index(&dir, &english, &meta).unwrap();
+
+        assert_eq!((coverage.seen, coverage.total, coverage.pictures), (2, 5, 3));
+        assert_eq!(
+            coverage.unseen,
+            [
+                ("error_busy".to_owned(), Some("only when password hashing is saturated".to_owned())),
+                ("error_internal".to_owned(), None),
+                ("orders_count.one".to_owned(), None),
+            ]
+        );
+        assert!(coverage.passed());
+        let report = coverage.report();
+        assert!(report.contains("never seen: error_busy (only when password hashing is saturated)"), "{report}");
+        assert!(report.contains("never seen: error_internal — show it"), "{report}");
+        assert!(coverage
+            .report()
+            .starts_with("localization screenshots: 2 of 5 message keys seen (40.0 %) on 3 pictures"));
+        let written: Value = serde_json::from_str(&fs::read_to_string(dir.join("keys.json")).unwrap()).unwrap();
+        assert_eq!(written["brand"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            written["orders_count.other"][0],
+            json!({"picture": "320/en/account.png", "box": {"x": 1, "y": 2, "width": 3, "height": 4}})
+        );
+        fs::remove_dir_all(dir.join("keys")).unwrap();
+        let nothing = index(&dir, &serde_json::from_value(json!({"error_busy": "Busy"})).unwrap(), &meta).unwrap();
+        assert_eq!((nothing.pictures, nothing.unseen.len()), (0, 1));
+        assert!(!nothing.passed(), "no picture indexed is a failure");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
