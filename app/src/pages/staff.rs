@@ -3,7 +3,7 @@
 //! The chart is SVG made by the server; the page only places it.
 
 use crate::{
-    components::form::LoadError,
+    components::form::{LoadError, MessageOption},
     deactivation::ConfirmPassword,
     domain::deactivation::Reason,
     error::AppError,
@@ -80,7 +80,7 @@ fn Filters(filter: ReasonsFilter) -> impl IntoView {
                 <select id="staff-weeks" name="weeks">
                     {WEEK_CHOICES.map(|weeks| view! {
                         <option value=weeks.to_string() selected=filter.weeks == weeks>
-                            {move || fill(t.get().staff_weeks.select(i64::from(weeks)), &[("count", &weeks)])}
+                            {move || fill(t.get().staff_weeks.select(i64::from(weeks)), &[("count", &weeks)]).text}
                         </option>
                     })}
                 </select>
@@ -88,18 +88,18 @@ fn Filters(filter: ReasonsFilter) -> impl IntoView {
             <div class="field">
                 <label for="staff-locale">{move || t.get().staff_filter_locale}</label>
                 <select id="staff-locale" name="locale">
-                    <option value="all" selected=filter.locale.is_none()>{move || t.get().staff_filter_all_locales}</option>
+                    <MessageOption value="all" selected=filter.locale.is_none() text=Signal::derive(move || t.get().staff_filter_all_locales)/>
                     {Locale::ALL.map(|l| view! {
-                        <option value=l.tag() selected=filter.locale == Some(l)>{l.native_name(PseudoLocales::served())}</option>
+                        <MessageOption value=l.tag() selected=filter.locale == Some(l) text=Signal::derive(move || l.native_name(PseudoLocales::served(), false))/>
                     })}
                 </select>
             </div>
             <div class="field">
                 <label for="staff-role">{move || t.get().staff_filter_role}</label>
                 <select id="staff-role" name="role">
-                    <option value="all" selected=filter.role.is_none()>{move || t.get().staff_filter_all_roles}</option>
+                    <MessageOption value="all" selected=filter.role.is_none() text=Signal::derive(move || t.get().staff_filter_all_roles)/>
                     {Role::ALL.map(|role| view! {
-                        <option value=role.code() selected=filter.role == Some(role)>{move || role_label(t.get(), role)}</option>
+                        <MessageOption value=role.code() selected=filter.role == Some(role) text=Signal::derive(move || role_label(t.get(), role))/>
                     })}
                 </select>
             </div>
