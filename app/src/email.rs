@@ -106,9 +106,9 @@ mod tests {
         for locale in Locale::ALL {
             let rendered = email.render(locale);
             let t = locale.messages();
-            assert_eq!(rendered.subject, t.email_deleted_subject);
+            assert_eq!(rendered.subject, t.email_deleted_subject.text);
             assert_eq!(rendered.body.matches("DA-1A2B-3C4D-5E6F").count(), 2, "{}", rendered.body);
-            assert!(rendered.body.contains(t.goodbye_done_email), "{}", rendered.body);
+            assert!(rendered.body.contains(t.goodbye_done_email.text), "{}", rendered.body);
             assert!(!rendered.body.contains('{'), "a placeholder left unfilled: {}", rendered.body);
         }
         assert_ne!(email.render(Locale::En).body, email.render(Locale::Fi).body);
