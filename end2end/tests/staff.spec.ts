@@ -86,7 +86,7 @@ for (const locale of locales) {
       await expect(page.getByText(t.staff_password_intro)).toBeVisible();
       await expect(page.getByRole("img", { name: t.staff_chart_title })).toHaveCount(0);
       await expectNoViolations(page, `${reasons} asking for the password`);
-      await page.getByLabel(t.field_password).fill(account.password);
+      await page.getByLabel(t.field_password, { exact: true }).fill(account.password);
       await page.getByRole("button", { name: t.confirm_password_submit }).click();
       await expect(page.getByRole("img", { name: t.staff_chart_title })).toBeVisible();
     });
