@@ -94,10 +94,10 @@ async fn the_demo_seed_is_idempotent_and_its_passwords_work() {
 
     // Assert
     assert_eq!(first, second);
-    assert_eq!(first.len(), 3);
+    assert_eq!(first.len(), 4);
     assert_eq!(after_first, after_second);
     let count = |table: &str| after_first.iter().find(|(t, _)| *t == table).unwrap().1;
-    assert_eq!(count("accounts"), 3);
+    assert_eq!(count("accounts"), 4);
     assert_eq!(count("products"), 8);
     assert!(count("orders") >= 10, "{after_first:?}");
     assert!(count("messages") >= 6, "{after_first:?}");
@@ -161,7 +161,7 @@ async fn a_server_started_with_demo_data_lets_the_demo_accounts_sign_in() {
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(app.viewer_name().await.as_deref(), Some("Aino Virtanen"));
-    assert_eq!(app.count("SELECT count(*) FROM accounts").await, 3);
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, 4);
 }
 
 /// The server's sessions never JIT-compile: see `server::database::connect`.
