@@ -1,7 +1,7 @@
 import { test, expect, messages } from "./support/fixtures";
 import { createAccount, signIn } from "./support/accounts";
 import { pseudoLocales, unbracketedTexts, unkeyedMessages, wrongKeys } from "./support/l10n";
-import { walkJourney } from "./support/pages";
+import { keepShowKeysAfterTheDeletion, walkJourney } from "./support/pages";
 
 // Progressive enhancement: with JavaScript off (the `chromium-no-javascript` project in
 // playwright.config.ts) the form is a plain POST to the same server function, its errors come
@@ -81,7 +81,9 @@ for (const { tag, dir } of pseudoLocales) {
 test("without JavaScript, in show-keys mode every message's data-l10n-key and data-l10n-args give exactly what it shows", async ({ page, request }) => {
   test.slow(); // a dozen pages and a deletion
   await page.goto("/en?l10n=keys");
-  await walkJourney(page, request, "en", async (url) => { await page.goto(url); }, async (url) => {
+  const open = async (url: string) => { await page.goto(url); };
+  await walkJourney(page, request, "en", open, async (url) => {
+    await keepShowKeysAfterTheDeletion(url, open);
     expect.soft(await wrongKeys(page), `keys on ${url}`).toEqual([]);
   });
 });

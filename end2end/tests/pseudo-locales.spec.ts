@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { test, expect, messages, openHydrated } from "./support/fixtures";
-import { walkJourney } from "./support/pages";
+import { keepShowKeysAfterTheDeletion, walkJourney } from "./support/pages";
 import { pseudoLocales, unbracketedTexts, unkeyedMessages, wrongKeys } from "./support/l10n";
 
 // Issue 15, points 1 and 5: the testers' pseudo-locales (served because `cargo xtask test` sets
@@ -23,7 +23,9 @@ for (const { tag, dir } of pseudoLocales) {
 test("in show-keys mode every message's data-l10n-key and data-l10n-args give exactly what it shows, after hydration", async ({ page, request }) => {
   test.slow(); // a dozen pages, each hydrated, and a deletion
   await openHydrated(page, "/en?l10n=keys");
-  await walkJourney(page, request, "en", (url) => openHydrated(page, url), async (url) => {
+  const open = (url: string) => openHydrated(page, url);
+  await walkJourney(page, request, "en", open, async (url) => {
+    await keepShowKeysAfterTheDeletion(url, open);
     expect.soft(await wrongKeys(page), `keys on ${url}`).toEqual([]);
   });
 });

@@ -78,6 +78,13 @@ fn fuzz(ws: &Workspace, target: &Target, mode: &str, cookie: Option<&str>, examp
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .current_dir(&ws.root);
+    if mode == "negative" {
+        // The fixtures API's invalid cases include ones invalid only through its bearer token,
+        // which the fixed `Authorization` header above makes valid again: they created accounts and
+        // failed the row check for requests that were in truth valid. Its bodies are fuzzed by the
+        // positive passes, and bad ones are refused in server/tests/api/fixtures.rs.
+        cmd.args(["--exclude-path", "/test-fixtures/accounts"]);
+    }
     let who = match cookie {
         Some(session) => {
             // Signing out would end the session the rest of the run relies on.

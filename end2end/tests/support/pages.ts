@@ -75,3 +75,13 @@ export async function walkJourney(
   await expect(page).toHaveURL(new RegExp(`/${locale}/goodbye\\?receipt=DA-`));
   await check(page.url());
 }
+
+/**
+ * The deletion clears every cookie of the site (`Clear-Site-Data`), show-keys mode's too, so the
+ * goodbye page it lands on is asked for in show-keys mode again, as a tester would.
+ */
+export async function keepShowKeysAfterTheDeletion(url: string, open: (url: string) => Promise<void>) {
+  if (url.includes("/goodbye?receipt=") && !url.includes("l10n=keys")) {
+    await open(`${url}&l10n=keys`);
+  }
+}
