@@ -58,24 +58,29 @@ impl Size {
 /// `--messages N`, `--orders M` (also `--messages=N`); numbers may hold `_` or `,`.
 pub fn parse_args(args: &[String]) -> Result<Size> {
     let mut size = Size::default();
+    parse_counts(args, &mut [("--messages", &mut size.messages), ("--orders", &mut size.orders)], USAGE)?;
+    Ok(size)
+}
+
+/// Options that each take a count (`--name N` or `--name=N`), written into their targets; an
+/// unknown option or a value that is no whole number is an error that ends with `usage`.
+pub fn parse_counts(args: &[String], options: &mut [(&str, &mut u64)], usage: &str) -> Result<()> {
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) => (flag, Some(value.to_owned())),
             None => (arg.as_str(), None),
         };
-        let target = match flag {
-            "--messages" => &mut size.messages,
-            "--orders" => &mut size.orders,
-            _ => bail!("`{arg}` is not an option — {USAGE}"),
+        let Some((_, target)) = options.iter_mut().find(|(name, _)| *name == flag) else {
+            bail!("`{arg}` is not an option — {usage}");
         };
         let value = match inline {
             Some(value) => value,
-            None => rest.next().cloned().ok_or_else(|| anyhow!("{flag} needs a number — {USAGE}"))?,
+            None => rest.next().cloned().ok_or_else(|| anyhow!("{flag} needs a number — {usage}"))?,
         };
-        *target = parse_count(&value).ok_or_else(|| anyhow!("{flag} {value} is not a whole number — {USAGE}"))?;
+        **target = parse_count(&value).ok_or_else(|| anyhow!("{flag} {value} is not a whole number — {usage}"))?;
     }
-    Ok(size)
+    Ok(())
 }
 
 fn parse_count(text: &str) -> Option<u64> {

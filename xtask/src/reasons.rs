@@ -8,7 +8,7 @@
 use crate::huge::{chunks, has_schema, show_progress, Psql};
 use crate::pg;
 use crate::workspace::Workspace;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -50,24 +50,11 @@ pub struct History {
 /// `--deletions N`, `--days D` (also `--deletions=N`); numbers may hold `_` or `,`.
 pub fn parse_args(args: &[String]) -> Result<History> {
     let mut history = History { deletions: DEFAULT_DELETIONS, days: DEFAULT_DAYS };
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) => (flag, Some(value.to_owned())),
-            None => (arg.as_str(), None),
-        };
-        let target = match flag {
-            "--deletions" => &mut history.deletions,
-            "--days" => &mut history.days,
-            _ => bail!("`{arg}` is not an option — {USAGE}"),
-        };
-        let value = match inline {
-            Some(value) => value,
-            None => rest.next().cloned().ok_or_else(|| anyhow!("{flag} needs a number — {USAGE}"))?,
-        };
-        let digits: String = value.chars().filter(|c| *c != '_' && *c != ',').collect();
-        *target = digits.parse().map_err(|_| anyhow!("{flag} {value} is not a whole number — {USAGE}"))?;
-    }
+    crate::huge::parse_counts(
+        args,
+        &mut [("--deletions", &mut history.deletions), ("--days", &mut history.days)],
+        USAGE,
+    )?;
     if history.days == 0 {
         bail!("--days must be at least 1 — {USAGE}");
     }
