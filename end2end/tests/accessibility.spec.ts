@@ -1,24 +1,10 @@
-import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
+import { expectNoViolations } from "./support/axe";
 import { test, expect, messages, locales, openHydrated, type LocaleTag } from "./support/fixtures";
 import { accountPages, pathIn, publicPages, signInWithData } from "./support/pages";
 
 // axe-core against WCAG 2.2 AA on every page in both languages, and on the states a page only
 // reaches by use: the deactivation form with its errors, and the open profile menu. The pages of
 // one test share a browser context, so the wasm is fetched and compiled once per test.
-const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
-
-
-/** Runs axe; a soft failure lists each violation's rule, help text and the nodes it found. */
-async function expectNoViolations(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).withTags(tags).analyze();
-  const report = results.violations.map(
-    (violation) =>
-      `${violation.id} (${violation.impact}): ${violation.help}\n` +
-      violation.nodes.map((node) => `    ${node.target.join(" ")}: ${node.failureSummary?.replace(/\s*\n\s*/g, " ")}`).join("\n"),
-  );
-  expect.soft(report, `axe violations on ${what}:\n${report.join("\n")}`).toEqual([]);
-}
 
 for (const locale of locales) {
   const t = messages[locale];

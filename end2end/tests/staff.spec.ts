@@ -1,7 +1,6 @@
-import AxeBuilder from "@axe-core/playwright";
+import { expectNoViolations } from "./support/axe";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import type { Page } from "@playwright/test";
 import { test, expect, messages, locales, openHydrated } from "./support/fixtures";
 import { createAccount, signIn, type Account } from "./support/accounts";
 
@@ -9,17 +8,6 @@ import { createAccount, signIn, type Account } from "./support/accounts";
 // a staff member (granted the role by the server binary's own `server staff grant`, as in
 // production) reads the chart and the table, changes the period and the filters, downloads the
 // CSV and, with a stale password, confirms it first. axe (WCAG 2.2 AA) on every state.
-const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
-
-async function expectNoViolations(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).withTags(tags).analyze();
-  const report = results.violations.map(
-    (violation) =>
-      `${violation.id} (${violation.impact}): ${violation.help}\n` +
-      violation.nodes.map((node) => `    ${node.target.join(" ")}: ${node.failureSummary?.replace(/\s*\n\s*/g, " ")}`).join("\n"),
-  );
-  expect.soft(report, `axe violations on ${what}:\n${report.join("\n")}`).toEqual([]);
-}
 
 /** `server staff grant EMAIL` on the suite's database (`cargo xtask test` passes both). */
 function grantStaff(account: Account) {
