@@ -10,6 +10,7 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod email;
 pub mod error;
+pub mod export;
 pub mod format;
 pub mod i18n;
 pub mod message;
@@ -32,7 +33,9 @@ use pages::{
         deactivate::DeactivatePage,
         lists::{MessagesPage, OrdersPage},
         overview::OverviewPage,
-        settings::{ChangePasswordPage, ChangeSettingsPage, EditProfilePage, SettingsHomePage, SettingsLayout},
+        settings::{
+            ChangePasswordPage, ChangeSettingsPage, DataPage, EditProfilePage, SettingsHomePage, SettingsLayout,
+        },
         AccountLayout,
     },
     goodbye::GoodbyePage,
@@ -91,6 +94,7 @@ pub fn App() -> impl IntoView {
                             <Route path=StaticSegment("change") view=ChangeSettingsPage/>
                             <Route path=StaticSegment("profile") view=EditProfilePage/>
                             <Route path=StaticSegment("password") view=ChangePasswordPage/>
+                            <Route path=StaticSegment("data") view=DataPage/>
                         </ParentRoute>
                         <Route path=StaticSegment("deactivate") view=DeactivatePage/>
                     </ParentRoute>

@@ -5,6 +5,7 @@ pub mod database;
 pub mod demo;
 pub mod detached;
 pub mod eraser;
+pub mod export;
 /// The fixtures API for end-to-end suites: only in a server built with the `test-fixtures`
 /// feature, never in the release build.
 #[cfg(feature = "test-fixtures")]

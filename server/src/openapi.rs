@@ -15,6 +15,7 @@ use app::{
     catalogue::LoadCatalogueSummary,
     deactivation::{ConfirmPassword, DeactivateAccount, LoadDeactivationState},
     error::AppError,
+    export::LoadExportState,
     staff::StaffReasons,
 };
 use axum::{http::header, response::IntoResponse};
@@ -71,6 +72,10 @@ fn described() -> Paths {
     paths.server_function::<ConfirmPassword>("Enters the password again in this session (sudo mode)", Required);
     paths.server_function::<DeactivateAccount>(
         "Deletes the account for good; answers the goodbye page's path with the receipt",
+        Required,
+    );
+    paths.server_function::<LoadExportState>(
+        "Whether the Download your data page must ask for the password first (the ZIP is GET /{locale}/account/data.zip)",
         Required,
     );
     paths.server_function::<StaffReasons>("The reason statistics of the staff page (staff only)", Staff);

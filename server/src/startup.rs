@@ -40,6 +40,7 @@ pub struct AppState {
     pub server: ServerContext,
     pub origin: PublicOrigin,
     pub pseudo_locales: PseudoLocales,
+    pub exports: crate::export::Exports,
 }
 
 pub struct Application {
@@ -112,6 +113,7 @@ impl Application {
             },
             origin: PublicOrigin(Arc::from(origin)),
             pseudo_locales: PseudoLocales(config.pseudo_locales),
+            exports: crate::export::Exports::default(),
         };
         #[cfg(feature = "test-fixtures")]
         let fixture_routes = {
@@ -193,6 +195,7 @@ fn router(state: AppState, fixture_routes: Router<AppState>) -> Router {
     // Pages and server functions learn who is signed in; files and probes never touch the database.
     let app = Router::new()
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
+        .route("/{lang}/account/data.zip", get(crate::export::download))
         .leptos_routes_with_context(&state, routes, page_context(&state), {
             let leptos = state.leptos.clone();
             move || shell(leptos.clone())

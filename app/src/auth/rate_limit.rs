@@ -26,6 +26,9 @@ pub const PASSWORD_RECHECK_PER_ACCOUNT: Limit = Limit { bucket: "password_rechec
 /// Invalid deletion forms of one account. The form's checks cost nothing, so only the failures
 /// count (see [`Limit::refuse_if_exhausted`]); a valid form sent twice at once is "already deleted".
 pub const DELETION_PER_ACCOUNT: Limit = Limit { bucket: "deletion", max: 5, window: FIFTEEN_MINUTES };
+/// Data downloads of one account ("Download your data"): each reads the whole account.
+pub const EXPORT_PER_ACCOUNT: Limit =
+    Limit { bucket: "export", max: crate::export::DOWNLOADS_PER_DAY, window: Duration::from_secs(24 * 60 * 60) };
 /// New accounts from one address (each costs a password hash).
 pub const SIGN_UP_PER_IP: Limit = Limit { bucket: "sign_up_ip", max: 20, window: FIFTEEN_MINUTES };
 

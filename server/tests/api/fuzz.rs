@@ -167,6 +167,12 @@ static ENDPOINTS: &[Endpoint] = &[
         reset_limits: 0.0,
     },
     Endpoint {
+        name: "export_state",
+        path: <app::export::LoadExportState as ServerFn>::PATH,
+        fields: &[],
+        reset_limits: 0.0,
+    },
+    Endpoint {
         name: "confirm_password",
         path: <app::deactivation::ConfirmPassword as ServerFn>::PATH,
         // Any non-empty password up to 128 characters is checked against the hash.

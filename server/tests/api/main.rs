@@ -6,6 +6,7 @@ mod auth;
 mod deactivate_http;
 mod deletion;
 mod eraser;
+mod export;
 // The fixtures API exists only in a server built with the `test-fixtures` feature:
 // `cargo test -p server --features test-fixtures` (as `cargo xtask test` runs it).
 #[cfg(feature = "test-fixtures")]

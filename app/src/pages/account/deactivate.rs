@@ -11,7 +11,7 @@ use crate::{
     },
     format,
     i18n::{fill, page_title, use_locale, use_messages, Messages, Text},
-    pages::account::lists::status_label,
+    pages::account::{lists::status_label, settings::DownloadLink},
 };
 use leptos::{ev, form::ActionForm, prelude::*, wasm_bindgen::JsCast};
 use leptos_meta::Title;
@@ -76,6 +76,7 @@ fn Warning() -> impl IntoView {
                 <li>{move || t.get().consequence_4}</li>
             </ul>
             <p><strong>{move || t.get().refund_advice}</strong></p>
+            <p><DownloadLink/></p>
         </section>
     }
 }

@@ -1,11 +1,15 @@
-//! Profile settings: the left menu, Change settings, Edit profile, Change password.
+//! Profile settings: the left menu, Change settings, Edit profile, Change password, Download
+//! your data.
 
 use crate::{
     account::{account_overview, ChangePassword, UpdateProfile},
     components::form::{answer_problems, problem_at, ErrorSummary, LoadError, MessageOption, TextField},
+    deactivation::ConfirmPassword,
     domain::account::COUNTRIES,
+    export::{download_href, load_export_state, ExportState, DOWNLOADS_PER_DAY},
     format,
-    i18n::{country_name, page_title, use_locale, use_messages},
+    i18n::{country_name, fill, page_title, use_locale, use_messages},
+    pages::account::deactivate::PasswordCheck,
 };
 use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
@@ -59,7 +63,52 @@ pub fn ChangeSettingsPage() -> impl IntoView {
                     <li><A href=move || locale.get().href("/account/settings/password")>{move || t.get().change_password}</A></li>
                 </ul>
             </section>
+            <section class="card" aria-labelledby="group-data">
+                <h2 id="group-data">{move || t.get().export_group}</h2>
+                <ul class="link-list">
+                    <li><DownloadLink/></li>
+                </ul>
+            </section>
         </div>
+    }
+}
+
+/// The link to the ZIP: a plain download outside the router (`rel="external"`), so it works
+/// with and without JavaScript. A session whose password is stale is sent to [`DataPage`].
+#[component]
+pub fn DownloadLink() -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    view! { <a href=move || download_href(locale.get()) rel="external">{move || t.get().export_link}</a> }
+}
+
+/// `/account/settings/data`: what the download holds, and the password first when it is stale.
+#[component]
+pub fn DataPage() -> impl IntoView {
+    let t = use_messages();
+    let locale = use_locale();
+    let confirm = ServerAction::<ConfirmPassword>::new();
+    let state = Resource::new(move || confirm.version().get(), |_| load_export_state());
+    let limit = move || {
+        fill(
+            t.get().export_limit_note.select(i64::from(DOWNLOADS_PER_DAY)),
+            &[("count", &format::number(i64::from(DOWNLOADS_PER_DAY), locale.get()))],
+        )
+    };
+    view! {
+        <Title text=page_title(|m| m.export_link)/>
+        <h1>{move || t.get().export_link}</h1>
+        <p>{move || t.get().export_intro}</p>
+        <p>{limit}</p>
+        <Suspense fallback=move || view! { <p>{move || t.get().working}</p> }>
+            {move || Suspend::new(async move {
+                match state.await {
+                    Ok(ExportState::NeedsPassword) => view! { <PasswordCheck confirm intro=|m| m.export_password_intro/> }.into_any(),
+                    Ok(ExportState::Ready) => view! { <p><DownloadLink/></p> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 
