@@ -401,7 +401,7 @@ async fn a_deletion_commits_while_an_export_is_open_and_no_export_follows_it() {
     let email = "leaving@example.test";
     let (app, id, token) = signed_up(email).await;
     // More than the socket buffers hold: the export stays in its transaction until read.
-    let messages = 30_000;
+    let messages = 20_000;
     let (_, shop) = other_party(&app, "shop", "Shop").await;
     run(
         &app,
