@@ -8,12 +8,15 @@
 //! 4. that account's erasure by the eraser's batches against one transaction of the same work;
 //! 5. other users' p99 (a page view and a write, over HTTP) during an erasure against idle;
 //! 6. the time to hydration against a static page (`browser.rs`);
-//! 7. every account page for the huge seller against a tiny one (`pages.rs`).
+//! 7. every account page for the huge seller against a tiny one (`pages.rs`);
+//! 8. the huge account's data export: bytes per second, first byte, server memory (`export.rs`).
 //!
-//! Writes BENCHMARKS.md and benchmarks/*.svg (`report.rs`).
+//! Writes BENCHMARKS.md and benchmarks/*.svg (`report.rs`). `--only export` measures figure 8
+//! alone and rewrites only its section.
 
 mod browser;
 mod deletion;
+mod export;
 mod load;
 mod pages;
 mod report;
@@ -37,7 +40,7 @@ use std::time::{Duration, Instant};
 
 pub use report::Figures;
 
-const USAGE: &str = "usage: cargo xtask bench [--quick]";
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--only export]";
 const DATABASE: &str = "bench";
 const PAGE: &str = "/en/account/deactivate";
 const TINY_SQL: &str = include_str!("tiny.sql");
@@ -92,16 +95,34 @@ impl Plan {
     }
 }
 
-pub fn parse_args(args: &[String]) -> Result<bool> {
-    match args {
-        [] => Ok(false),
-        [flag] if flag == "--quick" => Ok(true),
-        _ => bail!("`{}` is not understood — {USAGE}", args.join(" ")),
+/// What the command line asks: `--quick`, and `--only export` (figure 8 alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    pub quick: bool,
+    pub only_export: bool,
+}
+
+pub fn parse_args(args: &[String]) -> Result<Options> {
+    let mut options = Options { quick: false, only_export: false };
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--quick" if !options.quick => options.quick = true,
+            "--only" if !options.only_export && rest.next().is_some_and(|figure| figure == "export") => {
+                options.only_export = true
+            }
+            _ => bail!("`{}` is not understood — {USAGE}", args.join(" ")),
+        }
     }
+    Ok(options)
 }
 
 pub fn bench(args: &[String]) -> Result<ExitCode> {
-    let plan = Plan::new(parse_args(args)?);
+    let options = parse_args(args)?;
+    let plan = Plan::new(options.quick);
+    if options.only_export {
+        return export_alone(&plan);
+    }
     let started = Instant::now();
     let ws = Workspace::load()?;
     tools::prepare(&ws, Purpose::Bench)?;
@@ -140,12 +161,13 @@ struct Accounts {
     huge_during_load: Vec<String>,
 }
 
-fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Figures> {
+/// The release server on the served core, without its eraser (the bench's own eraser process
+/// does the erasures, batch by batch, timed), once it answers.
+fn start_server(ws: &Workspace, url: &str) -> Result<(StopOnDrop, SocketAddr)> {
     let addr = SocketAddr::from(([127, 0, 0, 1], net::free_port()?));
     let log_path = ws.root.join("target/bench-server.log");
     let log = std::fs::File::create(&log_path)
         .map_err(|e| anyhow!("cannot create {}: {e} — check target/", log_path.display()))?;
-    // The bench's own eraser process does the erasures, batch by batch, timed.
     let mut cmd = pinned(server_command(ws, url, addr, &random_hex(32)?));
     cmd.env("APP_ERASER", "0").env("RUST_LOG", "warn").stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
     println!("\n==> starting the server on http://{addr}, core {} (log: target/bench-server.log)", load::SERVED_CORE);
@@ -153,6 +175,47 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
     if !wait_until_ready(&mut server.0, addr)? {
         bail!("the server did not start: {}", process::log_tail(&log_path, 20));
     }
+    Ok((server, addr))
+}
+
+/// `--only export`: figure 8 on a fresh huge account, written into BENCHMARKS.md in place of
+/// its old section.
+fn export_alone(plan: &Plan) -> Result<ExitCode> {
+    let ws = Workspace::load()?;
+    tools::prepare(&ws, Purpose::Bench)?;
+    println!("\n==> cargo leptos build --release");
+    if !build_release(&ws)? {
+        bail!("`cargo leptos build --release` failed — fix the errors above");
+    }
+    let database = TestServer::start()?;
+    let _ = database.drop_database(DATABASE);
+    let url = database.create_database(DATABASE)?;
+    let figure = (|| {
+        let (server, addr) = start_server(&ws, &url)?;
+        let psql = Psql::new(&url)?;
+        pin_database(&psql)?;
+        println!(
+            "\n==> 8. the data export of a huge account ({} messages, {} orders)",
+            plan.huge.messages, plan.huge.orders
+        );
+        let cookie = export::huge_account_session(&psql, addr, plan.huge)?;
+        export::measure(addr, &cookie, server.0.id(), plan.huge, &ws.root.join("target/bench-export.zip"))
+    })();
+    let _ = database.drop_database(DATABASE);
+    drop(database);
+    let figure = figure?;
+    let command =
+        if plan.quick { "cargo xtask bench --only export --quick" } else { "cargo xtask bench --only export" };
+    let path = ws.root.join("BENCHMARKS.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    std::fs::write(&path, export::replace_section(&old, &export::section(&figure, command)))
+        .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+    println!("written: BENCHMARKS.md, section 8");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Figures> {
+    let (server, addr) = start_server(ws, url)?;
     let psql = Psql::new(url)?;
     pin_database(&psql)?;
     let accounts = make_accounts(&psql, plan)?;
@@ -211,6 +274,10 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
 
     println!("\n==> 7. every account page: the huge seller against a tiny one, {} rounds", plan.rounds);
     let account_pages = pages::measure(plan, addr, &session(&accounts.huge_batches)?, &session(&accounts.tiny[0])?)?;
+
+    println!("\n==> 8. the huge seller's data export");
+    let scratch = ws.root.join("target/bench-export.zip");
+    let export = export::measure(addr, &session(&accounts.huge_batches)?, server.0.id(), plan.huge, &scratch)?;
 
     println!("\n==> 3. the deletion call: {} tiny accounts, then the huge one", accounts.tiny.len());
     let tiny = driver.deactivate(0, &accounts.tiny)?;
@@ -289,6 +356,7 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
         hydrated_ms: browser.hydrated_ms,
         static_ms: browser.static_ms,
         account_pages,
+        export,
         breakdown: std::fs::read_to_string(ws.root.join(report::BREAKDOWN)).ok(),
         wasm_breakdown: std::fs::read_to_string(ws.root.join(report::WASM_BREAKDOWN)).ok(),
     })
@@ -431,9 +499,13 @@ mod tests {
 
     #[test]
     fn arguments_and_plans() {
-        assert!(!parse_args(&[]).unwrap());
-        assert!(parse_args(&["--quick".to_owned()]).unwrap());
-        assert!(parse_args(&["--slow".to_owned()]).is_err());
+        let args = |text: &str| text.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(parse_args(&[]).unwrap(), Options { quick: false, only_export: false });
+        assert_eq!(parse_args(&args("--quick")).unwrap(), Options { quick: true, only_export: false });
+        assert_eq!(parse_args(&args("--only export --quick")).unwrap(), Options { quick: true, only_export: true });
+        for wrong in ["--slow", "--only", "--only pages", "--quick --quick"] {
+            assert!(parse_args(&args(wrong)).is_err(), "{wrong}");
+        }
         let full = Plan::new(false);
         assert_eq!(full.huge, Size { messages: 1_000_000, orders: 100_000 }, "the 1.2-million-row account");
         assert_eq!((full.tiny_accounts, full.hydration_runs), (20, 20));

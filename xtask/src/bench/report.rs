@@ -122,6 +122,7 @@ pub struct Figures {
     pub hydrated_ms: Vec<f64>,
     pub static_ms: Vec<f64>,
     pub account_pages: Vec<AccountPage>,
+    pub export: super::export::ExportFigure,
     /// `benchmarks/ssr-breakdown.md`: where the signed-in page's time goes, measured by hand
     /// (profiles need tools the bench does not install), shown under section 2.
     pub breakdown: Option<String>,
@@ -605,6 +606,8 @@ fn markdown(f: &Figures) -> String {
             );
         }
     }
+    s.push('\n');
+    s.push_str(&super::export::section(&f.export, command));
     s
 }
 
