@@ -20,7 +20,7 @@ use app::{
     auth::{rate_limit::EXPORT_PER_ACCOUNT, session::SignedIn},
     error::AppError,
     export::page_href,
-    i18n::{fill, Locale},
+    i18n::{fill, Locale, PseudoLocales},
     server_context::ServerContext,
 };
 use axum::{
@@ -64,10 +64,12 @@ impl Default for Exports {
 pub async fn download(
     State(ctx): State<ServerContext>,
     State(exports): State<Exports>,
+    State(pseudo_locales): State<PseudoLocales>,
     Path(tag): Path<String>,
     request: Request,
 ) -> Response {
-    let Some(locale) = Locale::from_tag(&tag).filter(|l| l.tag() == tag) else {
+    let served = |l: &Locale| l.tag() == tag && (!l.is_pseudo() || pseudo_locales.0);
+    let Some(locale) = Locale::from_path_segment(&tag).filter(served) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let Some(me) = request.extensions().get::<SignedIn>().cloned() else {
