@@ -18,7 +18,9 @@ export default defineConfig({
   // (tests/aria-snapshots.spec.ts). `--update-snapshots=changed` on the command line writes them.
   updateSnapshots: "none",
   // `deep-equal`: a new element fails too, not only a changed or missing one.
-  expect: { toMatchAriaSnapshot: { pathTemplate: "aria-snapshots/{arg}{ext}", children: "deep-equal" } },
+  // 15 s rather than 5 for an expectation to come true: on a loaded 2-core machine a response
+  // once took over 5 s to reach the page. A passing expectation never waits for it.
+  expect: { timeout: 15_000, toMatchAriaSnapshot: { pathTemplate: "aria-snapshots/{arg}{ext}", children: "deep-equal" } },
   reporter: [["list"], ["json", { outputFile: "test-results/results.json" }]],
   use: {
     baseURL,

@@ -53,10 +53,11 @@ fn run_all(report: &mut Report) -> Result<()> {
 
     report.add("fmt", check(cargo().args(["fmt", "--all", "--check"]), &ws)?);
     let mut clippy = Counts::default();
+    // The server as released, then with the fixtures API and the app's own tests: two
+    // invocations, since one would unify the features and leave `cfg(not(test-fixtures))` unchecked.
     for packages in [
         &["-p", "server", "-p", "xtask"][..],
-        &["-p", "server", "--features", "test-fixtures"],
-        &["-p", "app", "--features", "ssr"],
+        &["-p", "server", "-p", "app", "--features", "server/test-fixtures,app/ssr"],
     ] {
         let mut cmd = cargo();
         cmd.arg("clippy").args(packages).args(["--all-targets", "--", "-D", "warnings"]);
@@ -124,14 +125,12 @@ fn check(cmd: &mut Command, ws: &Workspace) -> Result<Counts> {
 /// `fixtures::...`). The rest would only run a second time against the same code.
 fn rust_tests(ws: &Workspace, database: &TestServer, mail: &MailCatcher) -> Result<(Counts, Vec<String>)> {
     let (mut counts, mut skips) = (Counts::default(), Vec::new());
-    let with_fixtures = format!("--target-dir={}", with_fixtures_target(ws).display());
     let runs: [(Vec<&str>, &[&str]); 3] = [
         (vec!["-p", "app", "--features", "ssr"], &[]),
         (vec!["-p", "server", "-p", "xtask"], &[]),
-        (
-            vec!["-p", "server", "--features", "test-fixtures", "--lib", "--test", "api", &with_fixtures],
-            &["fixtures::"],
-        ),
+        // The same packages as above, so that every dependency resolves to the same features and
+        // only the server compiles again; `--tests` leaves out the doctests.
+        (vec!["-p", "server", "-p", "xtask", "--features", "server/test-fixtures", "--tests"], &["fixtures::"]),
     ];
     for (packages, filter) in runs {
         let mut cmd = cargo();
@@ -154,18 +153,18 @@ fn rust_tests(ws: &Workspace, database: &TestServer, mail: &MailCatcher) -> Resu
 
 /// Builds the server with the fixtures API (`--features test-fixtures`, release profile) and
 /// keeps a copy of it in the target directory, since the production build that follows replaces
-/// target/release/server. None if it did not build.
+/// target/release/server. The same target directory as that build: the app, most of the
+/// compile, is then built once for both. None if it did not build.
 fn build_fixtures_server(ws: &Workspace) -> Result<Option<PathBuf>> {
     let mut cmd = cargo();
     cmd.args(["build", "--release", "--package=server", "--bin=server", "--no-default-features"])
-        .args(["--features", "test-fixtures", "--target-dir"])
-        .arg(with_fixtures_target(ws))
+        .args(["--features", "test-fixtures"])
         .current_dir(&ws.root);
     announce(&process::display(&cmd));
     if !process::succeeds(&mut cmd)? {
         return Ok(None);
     }
-    let built = &with_fixtures_target(ws).join("release/server");
+    let built = &ws.target_dir.join("release/server");
     let kept = ws.target_dir.join(FIXTURES_SERVER);
     if !contains(built, FIXTURES_MARKER)? {
         eprintln!(
@@ -186,13 +185,6 @@ fn build_fixtures_server(ws: &Workspace) -> Result<Option<PathBuf>> {
         })?;
     println!("kept the server with the fixtures API as {}", kept.display());
     Ok(Some(kept))
-}
-
-/// Where the builds with the `test-fixtures` feature go: a target directory of their own, since
-/// cargo does not copy a binary it finds up to date back to target/{debug,release}/server, so
-/// builds with and without the feature in one directory leave whichever came last there.
-fn with_fixtures_target(ws: &Workspace) -> PathBuf {
-    ws.target_dir.join("with-fixtures")
 }
 
 /// Whether the file at `path` holds `needle` anywhere.
