@@ -19,9 +19,9 @@
 //!   Like every state-changing request, it must also come from the site's origin (`Origin` or
 //!   `Sec-Fetch-Site`, `server/src/security.rs`), or it is a `403` first.
 //! - **Only fixture data.** It creates new accounts and touches no other: `buy_from_store` must
-//!   name the open store of an account this API created (see [`is_fixture_email`] for how it
-//!   knows), any other store is a `400`; the shared accounts below are used only if they are
-//!   the API's own (no usable password).
+//!   name the open store of a live fixture account (one with a row in `test_fixtures`, which
+//!   only this API writes: [`crate::fixture_lifetime`]), any other store is a `400`; the shared
+//!   accounts below are used only if they are the API's own (no usable password).
 //! - **No internals in its answers.** A database or other internal error is logged and answered
 //!   `500` with `{ "error": "internal error" }`.
 //!
@@ -39,7 +39,8 @@
 //!   "messages": 10,
 //!   "pending_refund": true,
 //!   "store": true,
-//!   "password_age_minutes": 15
+//!   "password_age_minutes": 15,
+//!   "ttl_seconds": 900
 //! }
 //! ```
 //!
@@ -47,12 +48,13 @@
 //! | --- | --- | --- |
 //! | `locale` | `"en"` | the account's language, `"en"` or `"fi"` (country GB or FI) |
 //! | `name` | `"Alex Tester <8 hex>"` / `"Aino Testaaja <8 hex>"` | the display name, 1 to 100 characters |
-//! | `orders` | `[]` | at most 50: one order per entry, in that status, bought from the shared store "Fixture Supplies", one item each, the newest first |
+//! | `orders` | `[]` | at most 100 (over 50 open ones, the deactivation page adds "…and N more"): one order per entry, in that status, bought from the shared store "Fixture Supplies", one item each, the newest first |
 //! | `messages` | `0` | 0 to 2000: one conversation with "Fixture Supplies" holding that many messages, alternating between the account (first) and the store's owner |
 //! | `pending_refund` | `false` | one more order, paid then cancelled, with a pending refund of its total |
 //! | `store` | `false` | makes the account a seller: its own open store with 3 listed products and 2 sales to the shared account "Fixture Buyer" (one completed, one paid) |
 //! | `buy_from_store` | none | the id of an open store of another fixture account (its `store_id`): the `orders`, `messages` and `pending_refund` are with that store instead of "Fixture Supplies"; a store the API did not create is a `400` |
 //! | `password_age_minutes` | `0` | 0 to 525600: in the returned `session`, the password was last entered this long ago (more than 10 asks for it again before a deactivation); a sign-in starts a session of its own, with the password just entered |
+//! | `ttl_seconds` | `3600` | 1 to 86400: the account expires this long after its creation and is then deleted (`fixture_lifetime.rs`) |
 //!
 //! The account also gets a phone number and one address (copied into its orders' shipping
 //! snapshot), unique to it, so a sweep for its personal data finds only its own rows.
@@ -61,22 +63,31 @@
 //!
 //! ```json
 //! { "id": "<uuid>", "email": "e2e-<uuid>@example.test", "password": "<random>",
-//!   "name": "...", "locale": "en", "store_id": "<uuid>" | null, "session": "<cookie value>" }
+//!   "name": "...", "locale": "en", "store_id": "<uuid>" | null, "session": "<cookie value>",
+//!   "expires_at": "<RFC 3339>", "deletion_token": "<43 characters>" }
 //! ```
 //!
 //! or `400 Bad Request` with `{ "error": "..." }` saying what is wrong (malformed JSON, an unknown
 //! field, a value out of bounds, a store that is not a fixture's), in which case nothing is
 //! created. Everything is created in one transaction. The shared "Fixture Supplies" store, its
 //! owner and "Fixture Buyer" are created on first use (safely under concurrent calls); none of
-//! them can sign in.
+//! them can sign in, and they never expire.
+//!
+//! ## `DELETE /test-fixtures/accounts/{id}`
+//!
+//! With `Fixture-Deletion-Token: <deletion_token>`: deletes the fixture account before it
+//! expires (`204`); only its maker has the token ([`crate::fixture_lifetime`]). A store made with
+//! an account (`store: true`) is its owner's and goes with it.
 
+use crate::fixture_lifetime::{self, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS};
+use app::auth::digest::EmailDigester;
 use app::auth::session;
 use axum::{
-    extract::{rejection::JsonRejection, Request, State},
+    extract::{rejection::JsonRejection, FromRef, Request, State},
     http::{header, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{any, post},
+    routing::{any, delete, post},
     Json, Router,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -87,7 +98,7 @@ use std::{fmt, sync::Arc};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-pub const MAX_ORDERS: usize = 50;
+pub const MAX_ORDERS: usize = 100;
 pub const MAX_MESSAGES: i64 = 2000;
 pub const MAX_PASSWORD_AGE_MINUTES: i64 = 525_600;
 const MAX_NAME_CHARS: usize = 100;
@@ -164,20 +175,33 @@ impl fmt::Debug for Token {
     }
 }
 
+/// What the fixtures' handlers need: the pool, and the digests a deletion locks and forgets.
+#[derive(Clone, FromRef)]
+pub struct FixturesState {
+    pub pool: PgPool,
+    pub digester: EmailDigester,
+}
+
 /// The routes, to be nested at `/test-fixtures`. Every request under it, including to paths
 /// that do not exist, must first carry the token.
-pub fn router<S: Clone + Send + Sync + 'static>(pool: PgPool, token: Token) -> Router<S> {
+pub fn router<S: Clone + Send + Sync + 'static>(state: FixturesState, token: Token) -> Router<S> {
     Router::new()
         .route("/accounts", post(create_account))
+        .route("/accounts/{id}", delete(fixture_lifetime::delete_account))
         // Routes, not a fallback: a nested router's fallback is not used for the paths under it.
         .route("/", any(not_found))
         .route("/{*rest}", any(not_found))
         .layer(middleware::from_fn_with_state(token, require_token))
-        .with_state(pool)
+        .with_state(state)
 }
 
 async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, ErrorBody::json("no such fixtures endpoint: use POST /test-fixtures/accounts"))
+    (
+        StatusCode::NOT_FOUND,
+        ErrorBody::json(
+            "no such fixtures endpoint: use POST /test-fixtures/accounts or DELETE /test-fixtures/accounts/{id}",
+        ),
+    )
         .into_response()
 }
 
@@ -204,25 +228,7 @@ async fn require_token(State(token): State<Token>, request: Request, next: Next)
     (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], ErrorBody::json(error)).into_response()
 }
 
-/// True for the addresses this API gives its accounts, `e2e-<uuid>@example.test` (as `create`
-/// writes it), and for nothing else: it is how `buy_from_store` knows that a store is a
-/// fixture's.
-///
-/// Why the address and not a record of what the API made: a table of fixture accounts would
-/// need a migration, which would put test-only schema into every production database; a set in
-/// the server's memory would forget the accounts at every restart and not be shared by several
-/// server processes on one database. The address needs neither: it is stored with the account,
-/// and the `.test` domain is reserved (no real mailbox has it), so no real customer has one. (A
-/// tester could type such an address into the sign-up form of a test server, and then reach only
-/// the store of that account of their own.)
-pub fn is_fixture_email(email: &str) -> bool {
-    email
-        .strip_prefix(EMAIL_PREFIX)
-        .and_then(|rest| rest.strip_suffix(EMAIL_DOMAIN))
-        .and_then(|key| Uuid::try_parse(key).ok().filter(|uuid| uuid.hyphenated().to_string() == key))
-        .is_some()
-}
-
+/// The address of a new fixture account: `.test` is reserved (RFC 6761), so no real mailbox has it.
 fn fixture_email(key: Uuid) -> String {
     format!("{EMAIL_PREFIX}{}{EMAIL_DOMAIN}", key.hyphenated())
 }
@@ -234,7 +240,7 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
-    fn json(error: impl Into<String>) -> Json<ErrorBody> {
+    pub(crate) fn json(error: impl Into<String>) -> Json<ErrorBody> {
         Json(ErrorBody { error: error.into() })
     }
 }
@@ -261,6 +267,9 @@ pub struct AccountRequest {
     pub password_age_minutes: Option<i64>,
     /// Another fixture account's `store_id`: the orders, messages and refund are with that store.
     pub buy_from_store: Option<Uuid>,
+    /// 1 to 86400 (default 3600): the account expires this long after its creation, and is then
+    /// deleted as a deletion deletes, with its store.
+    pub ttl_seconds: Option<i64>,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -274,6 +283,12 @@ pub struct CreatedAccount {
     /// The value of a `session` cookie already signed in as the account, whose password was
     /// entered in it `password_age_minutes` ago (a suite may skip the sign-in page with it).
     pub session: String,
+    /// When the account expires and is deleted (RFC 3339): `ttl_seconds` after its creation.
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub expires_at: DateTime<Utc>,
+    /// Deletes the account before it expires: `DELETE /test-fixtures/accounts/{id}` with the
+    /// header `Fixture-Deletion-Token: <this>`. Only this answer holds it.
+    pub deletion_token: String,
 }
 
 /// A checked request.
@@ -287,6 +302,7 @@ struct Spec {
     store: bool,
     password_age_minutes: i32,
     buy_from_store: Option<Uuid>,
+    ttl_seconds: i32,
 }
 
 impl AccountRequest {
@@ -336,6 +352,10 @@ impl AccountRequest {
                 "password_age_minutes must be between 0 and {MAX_PASSWORD_AGE_MINUTES}, not {password_age_minutes}"
             ));
         }
+        let ttl_seconds = self.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
+        if !(1..=MAX_TTL_SECONDS).contains(&ttl_seconds) {
+            problems.push(format!("ttl_seconds must be between 1 and {MAX_TTL_SECONDS}, not {ttl_seconds}"));
+        }
         if !problems.is_empty() {
             return Err(problems.join("; "));
         }
@@ -348,6 +368,7 @@ impl AccountRequest {
             store: self.store.unwrap_or(false),
             password_age_minutes: password_age_minutes as i32,
             buy_from_store: self.buy_from_store,
+            ttl_seconds: ttl_seconds as i32,
         })
     }
 }
@@ -397,11 +418,11 @@ async fn create_account(
 }
 
 /// The owner of `store_id` if it is an open store with products whose live owner is a fixture
-/// account (one this API created); a 400 otherwise, the same whichever condition fails, so the
-/// answer says nothing about stores that are not fixtures'.
+/// account (one this API created, not yet deleted or expired); a 400 otherwise, the same
+/// whichever condition fails, so the answer says nothing about stores that are not fixtures'.
 async fn fixture_store_owner(db: impl sqlx::PgExecutor<'_>, store_id: Uuid) -> Result<Uuid, FixtureError> {
-    let owner: Option<(Uuid, String)> = sqlx::query_as(
-        "SELECT a.id, a.email FROM stores s JOIN accounts a ON a.id = s.owner_id
+    let owner: Option<Uuid> = sqlx::query_scalar(
+        "SELECT a.id FROM stores s JOIN accounts a ON a.id = s.owner_id JOIN test_fixtures f ON f.account_id = a.id
           WHERE s.id = $1 AND s.closed_at IS NULL AND a.deleted_at IS NULL
             AND EXISTS (SELECT 1 FROM products p WHERE p.store_id = s.id)",
     )
@@ -409,8 +430,8 @@ async fn fixture_store_owner(db: impl sqlx::PgExecutor<'_>, store_id: Uuid) -> R
     .fetch_optional(db)
     .await?;
     match owner {
-        Some((owner_id, email)) if is_fixture_email(&email) => Ok(owner_id),
-        _ => Err(FixtureError::BadRequest(format!(
+        Some(owner_id) => Ok(owner_id),
+        None => Err(FixtureError::BadRequest(format!(
             "buy_from_store: {store_id} is not an open store with products of an account this API created \
              (another fixture account's store_id)"
         ))),
@@ -533,6 +554,7 @@ async fn create(pool: &PgPool, spec: Spec) -> Result<CreatedAccount, FixtureErro
         .bind(spec.password_age_minutes)
         .execute(&mut *tx)
         .await?;
+    let lifetime = fixture_lifetime::record(&mut tx, id, spec.ttl_seconds).await?;
     tx.commit().await?;
 
     Ok(CreatedAccount {
@@ -543,6 +565,8 @@ async fn create(pool: &PgPool, spec: Spec) -> Result<CreatedAccount, FixtureErro
         locale: spec.locale,
         store_id,
         session: session.as_str().to_owned(),
+        expires_at: lifetime.expires_at,
+        deletion_token: lifetime.deletion_token,
     })
 }
 
@@ -802,7 +826,8 @@ mod tests {
                 pending_refund: false,
                 store: false,
                 password_age_minutes: 0,
-                buy_from_store: None
+                buy_from_store: None,
+                ttl_seconds: 3600
             }
         );
     }
@@ -810,7 +835,7 @@ mod tests {
     #[test]
     fn every_problem_is_named() {
         let error = check(
-            r#"{"locale": "sv", "name": "  ", "orders": ["paid", "refunded"], "messages": 2001, "password_age_minutes": -1}"#,
+            r#"{"locale": "sv", "name": "  ", "orders": ["paid", "refunded"], "messages": 2001, "password_age_minutes": -1, "ttl_seconds": 0}"#,
         )
         .unwrap_err();
 
@@ -819,40 +844,24 @@ mod tests {
         assert!(error.contains(r#"orders[1] is "refunded", which is not an order status"#), "{error}");
         assert!(error.contains("messages must be between 0 and 2000, not 2001"), "{error}");
         assert!(error.contains("password_age_minutes must be between 0 and 525600, not -1"), "{error}");
+        assert!(error.contains("ttl_seconds must be between 1 and 86400, not 0"), "{error}");
     }
 
     #[test]
     fn the_bounds_themselves_are_allowed() {
         let orders = vec!["shipped"; MAX_ORDERS];
-        let body =
-            json!({ "orders": orders, "messages": MAX_MESSAGES, "password_age_minutes": MAX_PASSWORD_AGE_MINUTES });
+        let body = json!({ "orders": orders, "messages": MAX_MESSAGES, "password_age_minutes": MAX_PASSWORD_AGE_MINUTES,
+                           "ttl_seconds": MAX_TTL_SECONDS });
 
         let spec = check(&body.to_string()).unwrap();
 
-        assert_eq!(spec.orders.len(), 50);
+        assert_eq!(spec.orders.len(), 100);
         assert_eq!(spec.messages, 2000);
+        assert_eq!(spec.ttl_seconds, 86_400);
         let too_many = json!({ "orders": vec!["shipped"; MAX_ORDERS + 1] });
-        assert!(check(&too_many.to_string()).unwrap_err().contains("at most 50 orders, not 51"));
-    }
-
-    #[test]
-    fn only_the_addresses_this_api_makes_are_fixture_addresses() {
-        let key = Uuid::new_v4();
-
-        assert!(is_fixture_email(&fixture_email(key)));
-        for other in [
-            "lin.wei@demo.deactivate.test".to_owned(),
-            "fixture-supplies-owner@example.test".to_owned(),
-            "e2e-@example.test".to_owned(),
-            format!("e2e-{}@example.test", key.simple()),
-            format!("E2E-{key}@example.test"),
-            format!("e2e-{}@example.test", key.hyphenated().to_string().to_uppercase()),
-            format!("e2e-{key}@example.test.evil.example"),
-            format!("x.e2e-{key}@example.test"),
-            format!("e2e-{key}@example.com"),
-        ] {
-            assert!(!is_fixture_email(&other), "{other}");
-        }
+        assert!(check(&too_many.to_string()).unwrap_err().contains("at most 100 orders, not 101"));
+        let too_long = json!({ "ttl_seconds": MAX_TTL_SECONDS + 1 });
+        assert!(check(&too_long.to_string()).unwrap_err().contains("ttl_seconds must be between 1 and 86400"));
     }
 
     #[test]

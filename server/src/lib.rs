@@ -6,6 +6,9 @@ pub mod demo;
 pub mod detached;
 pub mod eraser;
 pub mod export;
+/// The fixture accounts' expiry and deletion (with `fixtures`, only with the feature).
+#[cfg(feature = "test-fixtures")]
+pub mod fixture_lifetime;
 /// The fixtures API for end-to-end suites: only in a server built with the `test-fixtures`
 /// feature, never in the release build.
 #[cfg(feature = "test-fixtures")]

@@ -176,7 +176,10 @@ impl Paths {
 
     #[cfg(feature = "test-fixtures")]
     fn fixtures(&mut self) {
-        use crate::fixtures::{AccountRequest, CreatedAccount, ErrorBody};
+        use crate::{
+            fixture_lifetime::DELETION_TOKEN_HEADER,
+            fixtures::{AccountRequest, CreatedAccount, ErrorBody},
+        };
         let error = |description: &str, schema: &Schema| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
         let error_body = self.responses.subschema_for::<ErrorBody>();
         self.paths.insert(
@@ -200,6 +203,32 @@ impl Paths {
                              "content": { "text/plain": { "schema": { "type": "string" } } } },
                     "413": { "description": "The body is larger than 64 KiB.",
                              "content": { "text/plain": { "schema": { "type": "string" } } } },
+                    "500": error("An internal error, logged; the body says only \"internal error\".", &error_body),
+                },
+            } }),
+        );
+        self.paths.insert(
+            "/test-fixtures/accounts/{id}".into(),
+            json!({ "delete": {
+                "operationId": "delete_fixture_account",
+                "summary": "Deletes a fixture account before it expires, as a deletion does, with its store (only its maker can: it holds the deletion token)",
+                "security": [{ "fixtures_token": [] }],
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true,
+                      "description": "The `id` of the account's creation answer.",
+                      "schema": { "type": "string", "format": "uuid" } },
+                    { "name": DELETION_TOKEN_HEADER, "in": "header", "required": true,
+                      "description": "The `deletion_token` of the account's creation answer.",
+                      "schema": { "type": "string" } },
+                ],
+                "responses": {
+                    "204": { "description": "Deleted: it can no longer sign in, its open orders are cancelled, its store is closed, and the eraser removes the rest." },
+                    "400": error("The id is not a UUID.", &error_body),
+                    "401": error("No `Authorization: Bearer <APP_TEST_FIXTURES_TOKEN>`.", &error_body),
+                    "403": { "description": "The deletion token is missing or not this fixture's (JSON; nothing changed), or the request did not come from the site's own origin (text).",
+                             "content": { "application/json": { "schema": error_body },
+                                          "text/plain": { "schema": { "type": "string" } } } },
+                    "404": error("No fixture account has this id: never made by this API, already deleted, or expired and cleaned up.", &error_body),
                     "500": error("An internal error, logged; the body says only \"internal error\".", &error_body),
                 },
             } }),

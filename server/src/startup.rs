@@ -50,6 +50,9 @@ pub struct Application {
     eraser_pool: PgPool,
     /// The email sender's own pool, and where it sends.
     mailer: (PgPool, crate::mailer::Mailer),
+    /// What the cleanup of expired fixtures deletes with.
+    #[cfg(feature = "test-fixtures")]
+    digester: EmailDigester,
 }
 
 #[derive(Debug)]
@@ -121,11 +124,16 @@ impl Application {
                 "built with the test-fixtures feature: the fixtures API is at /test-fixtures (bearer token \
                  required); never run this binary in production"
             );
-            Router::new().nest("/test-fixtures", crate::fixtures::router(pool.clone(), config.fixtures_token))
+            let state = crate::fixtures::FixturesState { pool: pool.clone(), digester: state.server.digester.clone() };
+            Router::new().nest("/test-fixtures", crate::fixtures::router(state, config.fixtures_token))
         };
         #[cfg(not(feature = "test-fixtures"))]
         let fixture_routes = no_fixtures_api();
+        #[cfg(feature = "test-fixtures")]
+        let digester = state.server.digester.clone();
         Ok(Application {
+            #[cfg(feature = "test-fixtures")]
+            digester,
             listener,
             router: router(state, fixture_routes),
             pool,
@@ -154,6 +162,11 @@ impl Application {
         let (stop_mailer, mailer_stopped) = tokio::sync::oneshot::channel::<()>();
         let (mailer_pool, mailer) = self.mailer;
         let mailer = crate::mailer::spawn(mailer_pool, mailer, mailer_stopped);
+        #[cfg(feature = "test-fixtures")]
+        let (stop_fixture_cleanup, fixture_cleanup) = {
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            (stop, crate::fixture_lifetime::spawn(self.pool.clone(), self.digester, stopped))
+        };
         // TCP_NODELAY: a response written in more than one piece (head, then body) would
         // otherwise wait for the client's delayed ACK, ~40 ms, on every reused connection.
         let listener = self.listener.tap_io(|connection| {
@@ -165,6 +178,11 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await;
         drop((stop_eraser, stop_housekeeping, stop_mailer));
+        #[cfg(feature = "test-fixtures")]
+        {
+            drop(stop_fixture_cleanup);
+            let _ = fixture_cleanup.await;
+        }
         if let Some(eraser) = eraser {
             let _ = eraser.await;
         }

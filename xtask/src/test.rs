@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 
 /// Where end2end/playwright.config.ts has the JSON reporter write.
 const PLAYWRIGHT_REPORT: &str = "end2end/test-results/results.json";
+/// The outside team's example suite (issue 20, point 6), and where its config has its report written.
+const EXAMPLE_SUITE: &str = "examples/playwright-suite";
+const EXAMPLE_SUITE_REPORT: &str = "examples/playwright-suite/test-results/results.json";
 const SERVER_LOG: &str = "target/e2e-server.log";
 const RELEASE_CHECK_LOG: &str = "target/release-check-server.log";
 const MAILDEV_LOG: &str = "target/maildev.log";
@@ -89,18 +92,21 @@ fn run_all(report: &mut Report) -> Result<()> {
     }
     match (built, fixtures_server) {
         (true, Some(server)) => {
-            let (playwright, schemathesis) = playwright(&ws, &database, &server, &mail)?;
-            report.add("playwright", playwright);
-            report.add("schemathesis", schemathesis);
+            let browsers = playwright(&ws, &database, &server, &mail)?;
+            report.add("playwright", browsers.playwright);
+            report.add("example suite", browsers.example_suite);
+            report.add("schemathesis", browsers.schemathesis);
             report.add("l10n screenshots", crate::l10n::screenshot_coverage(&ws)?);
         }
         (false, _) => {
-            report.not_run("playwright", "the wasm build failed");
-            report.not_run("schemathesis", "the wasm build failed");
+            for runner in ["playwright", "example suite", "schemathesis"] {
+                report.not_run(runner, "the wasm build failed");
+            }
         }
         (true, None) => {
-            report.not_run("playwright", "the server with the fixtures API did not build");
-            report.not_run("schemathesis", "the server with the fixtures API did not build");
+            for runner in ["playwright", "example suite", "schemathesis"] {
+                report.not_run(runner, "the server with the fixtures API did not build");
+            }
         }
     }
     Ok(())
@@ -258,9 +264,24 @@ fn server_log(ws: &Workspace, relative: &str) -> Result<(fs::File, PathBuf)> {
     Ok((file, path))
 }
 
-/// Playwright, then Schemathesis, against the release build of the server with the fixtures
-/// API, on a fresh database.
-fn playwright(ws: &Workspace, database: &TestServer, server: &Path, mail: &MailCatcher) -> Result<(Counts, Counts)> {
+/// What ran against the server with the fixtures API.
+struct AgainstTheServer {
+    playwright: Counts,
+    example_suite: Counts,
+    schemathesis: Counts,
+}
+
+impl AgainstTheServer {
+    const NOT_STARTED: AgainstTheServer = AgainstTheServer {
+        playwright: Counts::ONE_FAILED,
+        example_suite: Counts::ONE_FAILED,
+        schemathesis: Counts::ONE_FAILED,
+    };
+}
+
+/// Playwright, the example outside suite, then Schemathesis, against the release build of the
+/// server with the fixtures API, on a fresh database.
+fn playwright(ws: &Workspace, database: &TestServer, server: &Path, mail: &MailCatcher) -> Result<AgainstTheServer> {
     let name = format!("e2e_{}", random_hex(6)?);
     // The server runs as a role that may only read and write rows, as in production.
     let urls = database.create_least_privilege_database(&name)?;
@@ -275,7 +296,7 @@ fn playwright_against_server(
     database: &(String, String),
     binary: &Path,
     mail: &MailCatcher,
-) -> Result<(Counts, Counts)> {
+) -> Result<AgainstTheServer> {
     let (database_url, migration_url) = database;
     let addr = SocketAddr::from(([127, 0, 0, 1], net::free_port()?));
     let (log, log_path) = server_log(ws, SERVER_LOG)?;
@@ -298,7 +319,7 @@ fn playwright_against_server(
     let mut server = StopOnDrop(process::spawn(&mut cmd)?);
     if !wait_until_ready(&mut server.0, addr)? {
         eprintln!("the end of {SERVER_LOG}:\n{}", process::log_tail(&log_path, 40));
-        return Ok((Counts::ONE_FAILED, Counts::ONE_FAILED));
+        return Ok(AgainstTheServer::NOT_STARTED);
     }
 
     let report_path = ws.root.join(PLAYWRIGHT_REPORT);
@@ -331,13 +352,40 @@ fn playwright_against_server(
         eprintln!("the server's log is in {SERVER_LOG}");
     }
     let playwright = Counts::of_playwright(report.as_deref(), succeeded);
+    let example_suite = example_suite(ws, addr, &token)?;
+    if example_suite.failed > 0 {
+        eprintln!("the server's log is in {SERVER_LOG}");
+    }
     // The same server, after Playwright: the fuzzer's accounts and rate limits cannot disturb it.
     let target = schemathesis::Target { addr, fixtures_token: &token, owner_url: migration_url };
     let schemathesis = schemathesis::run(ws, &target)?;
     if schemathesis.failed > 0 {
         eprintln!("the server's log is in {SERVER_LOG}");
     }
-    Ok((playwright, schemathesis))
+    Ok(AgainstTheServer { playwright, example_suite, schemathesis })
+}
+
+/// The example outside suite (examples/playwright-suite), on the same server after end2end: it
+/// gets what any outside suite gets, the server's address and its fixtures token, and nothing
+/// of the repository.
+fn example_suite(ws: &Workspace, addr: SocketAddr, token: &str) -> Result<Counts> {
+    let report_path = ws.root.join(EXAMPLE_SUITE_REPORT);
+    let _ = fs::remove_file(&report_path);
+    let mut cmd = Command::new("npx");
+    cmd.args(["playwright", "test"])
+        .current_dir(ws.root.join(EXAMPLE_SUITE))
+        .env("BASE_URL", format!("http://{addr}"))
+        .env("FIXTURES_TOKEN", token)
+        .stdin(Stdio::null());
+    announce(&format!(
+        "BASE_URL=http://{addr} FIXTURES_TOKEN=<the server's> npx playwright test (in {EXAMPLE_SUITE}/)"
+    ));
+    let succeeded = process::succeeds(&mut cmd)?;
+    let report = fs::read_to_string(&report_path).ok();
+    if report.is_none() {
+        eprintln!("the example suite wrote no {EXAMPLE_SUITE_REPORT}: counted as one failure");
+    }
+    Ok(Counts::of_playwright(report.as_deref(), succeeded))
 }
 
 /// Polls `GET /readyz` until it answers 200; false (with the reason printed) if the server

@@ -226,30 +226,34 @@ fn ensure_chromium() -> Result<()> {
     apt_install("chromium", "the Playwright tests run in headless Chromium")
 }
 
-/// Playwright's packages, without its own browser download (that needs GitHub; we use Debian's).
+/// Playwright's packages, without its own browser download (that needs GitHub; we use Debian's),
+/// for the repository's suite and for the example outside suite, each from its own lock file.
 fn ensure_playwright_packages(ws: &Workspace) -> Result<()> {
-    let end2end = ws.root.join("end2end");
-    let lock = end2end.join("package-lock.json");
-    let Ok(lock_changed) = fs::metadata(&lock).and_then(|m| m.modified()) else {
-        bail!("end2end/package-lock.json is missing — run `npm install` in end2end/ and commit the lock file");
-    };
-    // npm ci writes this copy of the lock file last, so it dates the installation.
-    let installed = fs::metadata(end2end.join("node_modules/.package-lock.json")).and_then(|m| m.modified());
-    if installed.is_ok_and(|installed| installed >= lock_changed) {
-        return Ok(());
+    for suite in ["end2end", "examples/playwright-suite"] {
+        let dir = ws.root.join(suite);
+        let lock = dir.join("package-lock.json");
+        let Ok(lock_changed) = fs::metadata(&lock).and_then(|m| m.modified()) else {
+            bail!("{suite}/package-lock.json is missing — run `npm install` in {suite}/ and commit the lock file");
+        };
+        // npm ci writes this copy of the lock file last, so it dates the installation.
+        let installed = fs::metadata(dir.join("node_modules/.package-lock.json")).and_then(|m| m.modified());
+        if installed.is_ok_and(|installed| installed >= lock_changed) {
+            continue;
+        }
+        ensure_npm()?;
+        println!(
+            "installing the Playwright test packages (npm ci in {suite}/; no browser download: the tests use {CHROMIUM})"
+        );
+        process::run(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir)
+                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+                .stdin(Stdio::null()),
+            "read npm's message above; the npm registry must be reachable",
+        )?;
     }
-    ensure_npm()?;
-    println!(
-        "installing the Playwright test packages (npm ci in end2end/; no browser download: the tests use {CHROMIUM})"
-    );
-    process::run(
-        Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&end2end)
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-            .stdin(Stdio::null()),
-        "read npm's message above; the npm registry must be reachable",
-    )
+    Ok(())
 }
 
 /// Installs a Debian package as root; otherwise tells the user the exact command.

@@ -7,6 +7,8 @@ use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+mod lifetime;
+
 /// Every test server built with the feature has the API, with `FIXTURES_TOKEN`.
 async fn spawn_with_fixtures() -> TestApp {
     TestApp::spawn().await
@@ -44,6 +46,19 @@ const TABLES: [&str; 10] = [
     "conversations",
     "messages",
 ];
+
+/// The row count of every table of the schema.
+async fn count_all_rows(app: &TestApp) -> Vec<(String, i64)> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables
+          WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
+    app.count_all(&tables).await
+}
 
 fn nothing_in(tables: &[&str]) -> Vec<(String, i64)> {
     tables.iter().map(|table| (table.to_string(), 0)).collect()
@@ -206,19 +221,20 @@ async fn an_empty_body_is_an_account_with_defaults() {
 async fn bad_input_is_a_400_that_says_what_is_wrong_and_creates_nothing() {
     // Arrange
     let app = spawn_with_fixtures().await;
-    let cases: [(&str, &str); 8] = [
+    let cases: [(&str, &str); 9] = [
         (r#"{"orders": ["refunded"]}"#, r#"orders[0] is "refunded""#),
         (r#"{"messages": 2001}"#, "messages must be between 0 and 2000, not 2001"),
         (r#"{"messages": -1}"#, "messages must be between 0 and 2000, not -1"),
         (r#"{"locale": "sv"}"#, r#"locale must be "en" or "fi", not "sv""#),
         (r#"{"password_age_minutes": -5}"#, "password_age_minutes must be between"),
+        (r#"{"ttl_seconds": 86401}"#, "ttl_seconds must be between 1 and 86400, not 86401"),
         (r#"{"colour": "red"}"#, "unknown field `colour`"),
         (r#"{"messages": "ten"}"#, "messages: invalid type: string"),
         (r#"{"orders": ["paid""#, "Failed to parse the request body as JSON"),
     ];
-    let too_many_orders = json!({ "orders": vec!["paid"; 51], "store": true }).to_string();
+    let too_many_orders = json!({ "orders": vec!["paid"; 101], "store": true }).to_string();
 
-    for (body, expected) in cases.iter().copied().chain([(too_many_orders.as_str(), "at most 50 orders, not 51")]) {
+    for (body, expected) in cases.iter().copied().chain([(too_many_orders.as_str(), "at most 100 orders, not 101")]) {
         // Act
         let response = app
             .fixtures_request("/test-fixtures/accounts")
@@ -244,7 +260,7 @@ async fn the_largest_account_allowed_is_created() {
     // Arrange
     let app = spawn_with_fixtures().await;
     let statuses = ["awaiting_payment", "paid", "shipped", "completed", "cancelled"];
-    let orders: Vec<&str> = statuses.iter().copied().cycle().take(50).collect();
+    let orders: Vec<&str> = statuses.iter().copied().cycle().take(100).collect();
 
     // Act
     let account = created(app.post_fixture(&json!({ "orders": orders, "messages": 2000 })).await).await;
@@ -261,7 +277,7 @@ async fn the_largest_account_allowed_is_created() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!((orders, items, messages), (50, 50, 2000));
+    assert_eq!((orders, items, messages), (100, 100, 2000));
 }
 
 #[tokio::test]
@@ -422,13 +438,15 @@ async fn the_token_guards_every_path_and_the_origin_check_stays() {
     assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0);
 }
 
-/// A seller who signed up for real: not made by the fixtures API.
+/// A seller who signed up for real, not through the fixtures API, with an address of the form the
+/// API gives its accounts (a tester can type one into the sign-up form of a test server).
 async fn real_store(app: &TestApp) -> (Uuid, Uuid) {
     let owner: Uuid = sqlx::query_scalar(
         "INSERT INTO accounts (email, password_hash, name, country)
-         VALUES ('real.seller@shop.example', '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA', 'Real Seller', 'FI')
+         VALUES ($1, '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA', 'Real Seller', 'FI')
          RETURNING id",
     )
+    .bind(format!("e2e-{}@example.test", Uuid::new_v4()))
     .fetch_one(&app.pool)
     .await
     .unwrap();
@@ -586,9 +604,31 @@ async fn the_openapi_description_has_the_fixtures_api_in_a_build_with_it() {
     let fields: Vec<&String> = request["properties"].as_object().unwrap().keys().collect();
     assert_eq!(
         fields,
-        ["buy_from_store", "locale", "messages", "name", "orders", "password_age_minutes", "pending_refund", "store"]
+        [
+            "buy_from_store",
+            "locale",
+            "messages",
+            "name",
+            "orders",
+            "password_age_minutes",
+            "pending_refund",
+            "store",
+            "ttl_seconds"
+        ]
     );
     for status in ["201", "400", "401", "403", "413", "500"] {
         assert!(operation["responses"].get(status).is_some(), "{status}");
+    }
+    let deletion = &description["paths"]["/test-fixtures/accounts/{id}"]["delete"];
+    assert_eq!(deletion["security"][0]["fixtures_token"], json!([]));
+    let parameters: Vec<(&str, &str)> = deletion["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["in"].as_str().unwrap()))
+        .collect();
+    assert_eq!(parameters, [("id", "path"), ("fixture-deletion-token", "header")]);
+    for status in ["204", "400", "401", "403", "404", "500"] {
+        assert!(deletion["responses"].get(status).is_some(), "{status}");
     }
 }
