@@ -69,6 +69,7 @@ pub fn render(locale: Locale, catalogue: &Catalogue, shots: &Shots, filter: &Fil
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <title>{t.l10n_console_title.text}</title>
                 <link rel="stylesheet" href=stylesheet/>
             </head>
