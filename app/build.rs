@@ -3,6 +3,7 @@
 //! problem; and generates the testers' pseudo-locales from the English table (`build/pseudo.rs`).
 
 #[path = "build/lint.rs"]
+#[allow(dead_code)] // shared with the tests and the testers' console, which use the rest
 mod lint;
 #[path = "build/pseudo.rs"]
 mod pseudo;

@@ -29,8 +29,17 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      testIgnore: /no-javascript\.spec\.ts/,
+      testIgnore: [/no-javascript\.spec\.ts/, /l10n-(console|report)\.spec\.ts/],
       use: { ...devices["Desktop Chrome"], launchOptions: chromium },
+    },
+    {
+      // The testers' console and the problem report show the screenshots screenshots.spec.ts
+      // takes (in the project above), so they run after it.
+      name: "chromium-l10n",
+      testMatch: /l10n-(console|report)\.spec\.ts/,
+      dependencies: ["chromium"],
+      outputDir: "test-results-l10n",
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium, acceptDownloads: true },
     },
     {
       // Progressive enhancement: the same server, a browser that runs no script at all.

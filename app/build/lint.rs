@@ -38,6 +38,52 @@ fn wrong_quotes(tag: &str) -> (&'static [char], &'static str) {
     }
 }
 
+/// Which check found a problem (the testers' console shows each key's result of each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Check {
+    /// Every key of the reference, and no other, each of the reference's shape and plural categories.
+    Keys,
+    /// The same placeholders as the reference.
+    Placeholders,
+    /// A text identical to the English one only where the metadata allows it.
+    Translated,
+    /// NFC, spaces, `…`, the locale's quotation marks.
+    Typography,
+    /// No text longer than its `max_length`.
+    Length,
+    /// A translator's description in the metadata.
+    Description,
+}
+
+impl Check {
+    pub const ALL: [Check; 6] =
+        [Check::Keys, Check::Placeholders, Check::Translated, Check::Typography, Check::Length, Check::Description];
+
+    /// Its name in addresses (`?check=length`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Keys => "keys",
+            Check::Placeholders => "placeholders",
+            Check::Translated => "translated",
+            Check::Typography => "typography",
+            Check::Length => "length",
+            Check::Description => "description",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Check> {
+        Check::ALL.into_iter().find(|check| check.name() == name)
+    }
+}
+
+/// Where a message that no page shows is used instead (`"not_on_a_page"` in the metadata).
+pub const NOT_ON_A_PAGE: [&str; 3] = ["email", "csv", "log"];
+
+/// The fields of a key's description: `no_screenshot` says why the screenshot run cannot reach
+/// the text; `not_on_a_page` where it is used instead of a page.
+const DESCRIPTION_FIELDS: [&str; 7] =
+    ["what", "where", "placeholders", "max_length", "same_in", "no_screenshot", "not_on_a_page"];
+
 /// One problem in a locale file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Problem {
@@ -46,6 +92,7 @@ pub struct Problem {
     pub key: String,
     pub what: String,
     pub fix: String,
+    pub check: Check,
 }
 
 impl fmt::Display for Problem {
@@ -54,8 +101,8 @@ impl fmt::Display for Problem {
     }
 }
 
-fn problem(file: &str, key: &str, what: impl Into<String>, fix: impl Into<String>) -> Problem {
-    Problem { file: file.to_owned(), key: key.to_owned(), what: what.into(), fix: fix.into() }
+fn problem(check: Check, file: &str, key: &str, what: impl Into<String>, fix: impl Into<String>) -> Problem {
+    Problem { file: file.to_owned(), key: key.to_owned(), what: what.into(), fix: fix.into(), check }
 }
 
 /// The `{name}` placeholders of a text.
@@ -89,7 +136,13 @@ pub fn texts(value: &Value) -> Vec<(Option<&str>, &str)> {
 /// metadata, sorted.
 pub fn check(tables: &[(&str, &Map<String, Value>)], meta: &Map<String, Value>) -> Vec<Problem> {
     let Some((_, reference)) = tables.iter().find(|(tag, _)| *tag == REFERENCE) else {
-        return vec![problem(&format!("{REFERENCE}.json"), "", "the reference locale is missing", "restore it")];
+        return vec![problem(
+            Check::Keys,
+            &format!("{REFERENCE}.json"),
+            "",
+            "the reference locale is missing",
+            "restore it",
+        )];
     };
     let mut problems = Vec::new();
     for (tag, table) in tables {
@@ -116,14 +169,21 @@ fn structure(tag: &str, table: &Map<String, Value>, reference: &Map<String, Valu
     let file = format!("{tag}.json");
     let mut problems = Vec::new();
     for key in reference.keys().filter(|key| !table.contains_key(*key)) {
-        problems.push(problem(&file, key, "missing", format!("translate `{key}` of {REFERENCE}.json")));
+        problems.push(problem(Check::Keys, &file, key, "missing", format!("translate `{key}` of {REFERENCE}.json")));
     }
     for (key, value) in table {
         if !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-            problems.push(problem(&file, key, "the key is not snake_case", "use lower-case letters, digits and `_`"));
+            problems.push(problem(
+                Check::Keys,
+                &file,
+                key,
+                "the key is not snake_case",
+                "use lower-case letters, digits and `_`",
+            ));
         }
         let Some(english) = reference.get(key) else {
             problems.push(problem(
+                Check::Keys,
                 &file,
                 key,
                 format!("not a key of {REFERENCE}.json"),
@@ -134,7 +194,7 @@ fn structure(tag: &str, table: &Map<String, Value>, reference: &Map<String, Valu
         match value {
             Value::String(text) if english.is_string() => {
                 if text.trim().is_empty() {
-                    problems.push(problem(&file, key, "empty", "write the text"));
+                    problems.push(problem(Check::Keys, &file, key, "empty", "write the text"));
                 }
             }
             Value::Object(forms) if english.is_object() => {
@@ -143,6 +203,7 @@ fn structure(tag: &str, table: &Map<String, Value>, reference: &Map<String, Valu
                     match forms.get(*category) {
                         Some(Value::String(text)) if !text.trim().is_empty() => {}
                         _ => problems.push(problem(
+                            Check::Keys,
                             &file,
                             key,
                             format!("the plural category `{category}` is missing or empty"),
@@ -152,6 +213,7 @@ fn structure(tag: &str, table: &Map<String, Value>, reference: &Map<String, Valu
                 }
                 for extra in forms.keys().filter(|form| !wanted.contains(&form.as_str())) {
                     problems.push(problem(
+                        Check::Keys,
                         &file,
                         key,
                         format!("`{extra}` is not a plural category of {tag}"),
@@ -160,6 +222,7 @@ fn structure(tag: &str, table: &Map<String, Value>, reference: &Map<String, Valu
                 }
             }
             _ => problems.push(problem(
+                Check::Keys,
                 &file,
                 key,
                 format!(
@@ -182,6 +245,7 @@ fn against_reference(tag: &str, key: &str, value: &Value, english: &Value, meta:
     let found: BTreeSet<String> = texts(value).into_iter().flat_map(|(_, t)| placeholders(t)).collect();
     for name in wanted.difference(&found) {
         problems.push(problem(
+            Check::Placeholders,
             &file,
             key,
             format!("the placeholder {{{name}}} of {REFERENCE}.json is missing"),
@@ -190,6 +254,7 @@ fn against_reference(tag: &str, key: &str, value: &Value, english: &Value, meta:
     }
     for name in found.difference(&wanted) {
         problems.push(problem(
+            Check::Placeholders,
             &file,
             key,
             format!("the placeholder {{{name}}} is not one of {REFERENCE}.json"),
@@ -200,6 +265,7 @@ fn against_reference(tag: &str, key: &str, value: &Value, english: &Value, meta:
     let english_texts: Vec<&str> = texts(english).into_iter().map(|(_, t)| t).collect();
     if !allowed && texts(value).iter().any(|(_, t)| english_texts.contains(t)) {
         problems.push(problem(
+            Check::Translated,
             &file,
             key,
             "identical to the English text",
@@ -222,6 +288,7 @@ fn typography(tag: &str, key: &str, value: &Value) -> Vec<Problem> {
         let at = form.map(|f| format!(" (form `{f}`)")).unwrap_or_default();
         if text.nfc().collect::<String>() != text {
             problems.push(problem(
+                Check::Typography,
                 &file,
                 key,
                 format!("not in Unicode NFC{at}"),
@@ -229,16 +296,34 @@ fn typography(tag: &str, key: &str, value: &Value) -> Vec<Problem> {
             ));
         }
         if text.contains("  ") {
-            problems.push(problem(&file, key, format!("a double space{at}"), "use one space"));
+            problems.push(problem(Check::Typography, &file, key, format!("a double space{at}"), "use one space"));
         }
         if text.trim() != text {
-            problems.push(problem(&file, key, format!("a space at the start or end{at}"), "remove it"));
+            problems.push(problem(
+                Check::Typography,
+                &file,
+                key,
+                format!("a space at the start or end{at}"),
+                "remove it",
+            ));
         }
         if text.contains("...") {
-            problems.push(problem(&file, key, format!("three dots{at}"), "use the ellipsis character …"));
+            problems.push(problem(
+                Check::Typography,
+                &file,
+                key,
+                format!("three dots{at}"),
+                "use the ellipsis character …",
+            ));
         }
         if let Some(quote) = text.chars().find(|c| wrong.contains(c)) {
-            problems.push(problem(&file, key, format!("the quotation mark {quote}{at}"), format!("quote as {right}")));
+            problems.push(problem(
+                Check::Typography,
+                &file,
+                key,
+                format!("the quotation mark {quote}{at}"),
+                format!("quote as {right}"),
+            ));
         }
     }
     problems
@@ -251,6 +336,7 @@ fn length(tag: &str, key: &str, value: &Value, max: u64) -> Vec<Problem> {
         .map(|(form, text)| {
             let at = form.map(|f| format!(" (form `{f}`)")).unwrap_or_default();
             problem(
+                Check::Length,
                 &format!("{tag}.json"),
                 key,
                 format!("{} characters{at}, the layout has room for {max} ({META_FILE})", text.chars().count()),
@@ -266,6 +352,7 @@ fn descriptions(reference: &Map<String, Value>, meta: &Map<String, Value>) -> Ve
     for (key, english) in reference {
         let Some(Value::Object(entry)) = meta.get(key) else {
             problems.push(problem(
+                Check::Description,
                 META_FILE,
                 key,
                 "no translator's description",
@@ -276,6 +363,7 @@ fn descriptions(reference: &Map<String, Value>, meta: &Map<String, Value>) -> Ve
         for field in ["what", "where"] {
             if entry.get(field).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
                 problems.push(problem(
+                    Check::Description,
                     META_FILE,
                     key,
                     format!("no `{field}`"),
@@ -288,6 +376,7 @@ fn descriptions(reference: &Map<String, Value>, meta: &Map<String, Value>) -> Ve
         for name in &wanted {
             if explained.and_then(|p| p.get(name)).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
                 problems.push(problem(
+                    Check::Description,
                     META_FILE,
                     key,
                     format!("the placeholder {{{name}}} is not explained"),
@@ -297,6 +386,7 @@ fn descriptions(reference: &Map<String, Value>, meta: &Map<String, Value>) -> Ve
         }
         for name in explained.into_iter().flat_map(|p| p.keys()).filter(|n| !wanted.contains(*n)) {
             problems.push(problem(
+                Check::Description,
                 META_FILE,
                 key,
                 format!("explains {{{name}}}, which {REFERENCE}.json does not have"),
@@ -305,25 +395,44 @@ fn descriptions(reference: &Map<String, Value>, meta: &Map<String, Value>) -> Ve
         }
         if entry.get("max_length").is_some_and(|m| m.as_u64().is_none_or(|m| m == 0)) {
             problems.push(problem(
+                Check::Description,
                 META_FILE,
                 key,
                 "`max_length` is not a positive whole number",
                 "give the characters the layout has room for",
             ));
         }
-        for field in
-            entry.keys().filter(|f| !["what", "where", "placeholders", "max_length", "same_in"].contains(&f.as_str()))
-        {
+        if entry.get("no_screenshot").is_some_and(|why| why.as_str().is_none_or(|s| s.trim().is_empty())) {
             problems.push(problem(
+                Check::Description,
+                META_FILE,
+                key,
+                "`no_screenshot` is not a reason",
+                "say why the screenshot run cannot show the text",
+            ));
+        }
+        if entry.get("not_on_a_page").is_some_and(|used| !used.as_str().is_some_and(|u| NOT_ON_A_PAGE.contains(&u))) {
+            problems.push(problem(
+                Check::Description,
+                META_FILE,
+                key,
+                "`not_on_a_page` is not where the text is used",
+                format!("give one of {}", NOT_ON_A_PAGE.join(", ")),
+            ));
+        }
+        for field in entry.keys().filter(|f| !DESCRIPTION_FIELDS.contains(&f.as_str())) {
+            problems.push(problem(
+                Check::Description,
                 META_FILE,
                 key,
                 format!("unknown field `{field}`"),
-                "use what, where, placeholders, max_length, same_in",
+                format!("use {}", DESCRIPTION_FIELDS.join(", ")),
             ));
         }
     }
     for key in meta.keys().filter(|key| !reference.contains_key(*key)) {
         problems.push(problem(
+            Check::Description,
             META_FILE,
             key,
             format!("describes a key {REFERENCE}.json does not have"),

@@ -46,6 +46,9 @@ use pages::{
     staff::StaffReasonsPage,
 };
 
+/// The testers' problem report, served by the server only where the pseudo-locales are.
+pub const REPORT_SCRIPT: &str = "/l10n-report.js";
+
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -56,7 +59,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
-                {PseudoLocales::served().then(|| view! { <meta name=PSEUDO_LOCALES_META content="on"/> })}
+                // Where testers are served, the problem report (Alt+click a text): a plain script
+                // of its own, outside the wasm (decision 0039).
+                {PseudoLocales::served()
+                    .then(|| {
+                        view! {
+                            <meta name=PSEUDO_LOCALES_META content="on"/>
+                            <script src=REPORT_SCRIPT defer></script>
+                        }
+                    })}
                 <MetaTags/>
             </head>
             <body>

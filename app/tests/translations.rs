@@ -108,7 +108,7 @@ fn each_check_names_the_file_the_key_and_the_fix() {
             "locales/en.meta.json: `hello`: no `where`. Fix: say where it shows.",
             "locales/en.meta.json: `hello`: the placeholder {name} is not explained. Fix: add \"placeholders\": {\"name\": \"<what it holds>\"}.",
             "locales/en.meta.json: `items`: explains {total}, which en.json does not have. Fix: remove the explanation.",
-            "locales/en.meta.json: `quote`: unknown field `note`. Fix: use what, where, placeholders, max_length, same_in.",
+            "locales/en.meta.json: `quote`: unknown field `note`. Fix: use what, where, placeholders, max_length, same_in, no_screenshot, not_on_a_page.",
             "locales/en.meta.json: `undescribed`: no translator's description. Fix: add {\"what\": \"…\", \"where\": \"…\"} (and \"placeholders\" and \"max_length\" where they apply).",
             "locales/fi.json: `Bad_Key`: the key is not snake_case. Fix: use lower-case letters, digits and `_`.",
             "locales/fi.json: `brand`: identical to the English text. Fix: translate it, or allow it with `\"same_in\": {\"fi\": \"<why>\"}` in en.meta.json.",
@@ -123,6 +123,46 @@ fn each_check_names_the_file_the_key_and_the_fix() {
             "locales/fi.json: `wait`: a double space. Fix: use one space.",
         ]
     );
+}
+
+/// The testers' console shows each key's result of each check: every problem says which found it.
+#[test]
+fn each_problem_names_the_check_that_found_it() {
+    use lint::Check;
+    let en = object(json!({"save": "Save", "hello": "Hi, {name}", "wait": "Wait...", "mail": "Sent", "gone": "x"}));
+    let fi = object(json!({"save": "Tallenna pitkästi", "hello": "Hei", "wait": "Odota…", "mail": "Sent"}));
+    let meta = described(&[
+        (
+            "save",
+            json!({"what": "a button", "where": "a form", "max_length": 8, "no_screenshot": "shown only on a crash"}),
+        ),
+        (
+            "hello",
+            json!({"what": "a greeting", "where": "the header", "placeholders": {"name": "a name"}, "no_screenshot": " "}),
+        ),
+        ("wait", json!({"what": "loading", "where": "a page"})),
+        ("mail", json!({"what": "a subject", "where": "an email", "not_on_a_page": "fax"})),
+    ]);
+
+    let found: Vec<(String, String, Check)> = lint::check(&[("en", &en), ("fi", &fi)], &meta)
+        .into_iter()
+        .map(|problem| (problem.file, problem.key, problem.check))
+        .collect();
+
+    assert_eq!(
+        found,
+        [
+            ("en.json".to_owned(), "wait".to_owned(), Check::Typography),
+            ("en.meta.json".to_owned(), "gone".to_owned(), Check::Description),
+            ("en.meta.json".to_owned(), "hello".to_owned(), Check::Description),
+            ("en.meta.json".to_owned(), "mail".to_owned(), Check::Description),
+            ("fi.json".to_owned(), "gone".to_owned(), Check::Keys),
+            ("fi.json".to_owned(), "hello".to_owned(), Check::Placeholders),
+            ("fi.json".to_owned(), "mail".to_owned(), Check::Translated),
+            ("fi.json".to_owned(), "save".to_owned(), Check::Length),
+        ]
+    );
+    assert_eq!(Check::ALL.map(|check| Check::from_name(check.name())), Check::ALL.map(Some));
 }
 
 #[test]

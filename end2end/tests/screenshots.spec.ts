@@ -1,8 +1,9 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { test, expect, locales, messages, openHydrated, type LocaleTag } from "./support/fixtures";
-import { createAccount } from "./support/accounts";
+import { createAccount, grantStaff, type Account, type AccountOptions } from "./support/accounts";
 import { accountPages, pathIn, publicPages, signInWithData, widths } from "./support/pages";
 import { coloursOf, decodePng, type Picture } from "./support/picture";
 
@@ -179,12 +180,56 @@ function keyBoxes(page: Page, picture: string): Promise<KeyBox[]> {
 }
 
 /**
- * The states of the journey beyond a page as it loads, each a picture of its own (`name.png`):
- * `signedIn` ones run after the sign-in, `oldPassword` ones with a password entered long ago.
+ * Who looks at a state: signed out, the signed-in account with data on every list, or a fresh
+ * account of its own through its session cookie: one whose password was entered a day ago, one
+ * with nothing on its lists, one with three pages of messages, a staff member (with a recent
+ * password, or a day-old one).
  */
-const states: { name: string; path: string; when: "signedOut" | "signedIn" | "oldPassword"; act: (page: Page) => Promise<void> }[] = [
+type Viewer = "signedOut" | "signedIn" | "oldPassword" | "empty" | "paged" | "staff" | "staffOldPassword";
+
+/** The fixture account each cookie-session viewer gets, and whether it is staff. */
+const sessionViewers: Record<Exclude<Viewer, "signedOut" | "signedIn">, { options: AccountOptions; staff: boolean }> = {
+  oldPassword: { options: { password_age_minutes: 60 * 24 }, staff: false },
+  empty: { options: {}, staff: false },
+  paged: { options: { messages: 25 }, staff: false },
+  staff: { options: {}, staff: true },
+  staffOldPassword: { options: { password_age_minutes: 60 * 24 }, staff: true },
+};
+
+/**
+ * The states of the journey beyond a page as it loads, each a picture of its own (`name.png`),
+ * in the order the run takes them (by viewer).
+ */
+const states: {
+  name: string;
+  path: string;
+  when: Viewer;
+  act: (page: Page, account?: Account) => Promise<void>;
+  /** A page the wasm does not hydrate (the testers' console). */
+  plain?: boolean;
+}[] = [
   { name: "login-errors", path: "/login", when: "signedOut", act: submitEmpty },
   { name: "register-errors", path: "/register", when: "signedOut", act: submitEmpty },
+  // The page that is not found (a 404), and the testers' plural gallery: every plural form.
+  { name: "not-found", path: "/no-such-page", when: "signedOut", act: async () => {} },
+  { name: "l10n-plurals", path: "/l10n/plurals", when: "signedOut", act: async () => {} },
+  {
+    name: "login-failed",
+    path: "/login",
+    when: "signedOut",
+    act: async (page) => {
+      // An address of its own: five failed sign-ins of one address in 15 minutes are refused.
+      await page.locator('main input[name="email"]').fill(`nobody-${randomUUID()}@example.test`);
+      await page.locator('main input[name="password"]').fill("not anybody's password");
+      await page.locator("main form button[type=submit]").click();
+      // The refusal waits for a password hash, which a loaded machine takes seconds for.
+      await expect(page.getByRole("alert").first()).toBeVisible({ timeout: 20_000 });
+    },
+  },
+  // The testers' console: a key no picture shows, one used only in emails, and no key at all.
+  { name: "l10n-console", path: "/_l10n?q=error_internal", when: "signedOut", act: async () => {}, plain: true },
+  { name: "l10n-console-email", path: "/_l10n?q=email_greeting", when: "signedOut", act: async () => {}, plain: true },
+  { name: "l10n-console-none", path: "/_l10n?q=no+such+key", when: "signedOut", act: async () => {}, plain: true },
   {
     name: "profile-menu-open",
     path: "/account",
@@ -205,7 +250,50 @@ const states: { name: string; path: string; when: "signedOut" | "signedIn" | "ol
     },
   },
   { name: "account-settings-password-errors", path: "/account/settings/password", when: "signedIn", act: submitEmpty },
+  {
+    name: "account-settings-password-too-short",
+    path: "/account/settings/password",
+    when: "signedIn",
+    act: async (page) => {
+      await page.locator('main input[name="current"]').fill("not the password");
+      await page.locator('main input[name="new"]').fill("short");
+      await submitEmpty(page);
+    },
+  },
   { name: "account-deactivate-errors", path: "/account/deactivate", when: "signedIn", act: submitEmpty },
+  {
+    name: "account-deactivate-mismatch",
+    path: "/account/deactivate",
+    when: "signedIn",
+    act: async (page) => {
+      const form = page.locator("form.deactivation-form");
+      await form.locator('input[name="email"]').fill("someone.else@example.test");
+      await form.locator('input[name="phrase"]').fill("not the phrase");
+      await form.locator('input[name="reason"][value="other"]').check();
+      await submitEmpty(page);
+    },
+  },
+  {
+    name: "account-deactivate-other-too-short",
+    path: "/account/deactivate",
+    when: "signedIn",
+    act: async (page) => {
+      const form = page.locator("form.deactivation-form");
+      await form.locator('input[name="reason"][value="other"]').check();
+      await form.locator('textarea[name="other_text"]').fill("ab");
+      await submitEmpty(page);
+    },
+  },
+  {
+    name: "account-settings-profile-saved",
+    path: "/account/settings/profile",
+    when: "signedIn",
+    act: async (page) => {
+      await page.locator('main input[name="name"]').fill("Screenshot Tester");
+      await page.locator("main form button[type=submit]").last().click();
+      await expect(page.getByRole("status").first()).toBeVisible();
+    },
+  },
   {
     name: "account-deactivate-password-prompt",
     path: "/account/deactivate",
@@ -216,6 +304,32 @@ const states: { name: string; path: string; when: "signedOut" | "signedIn" | "ol
       await expect(page.getByRole("alert").first()).toBeVisible();
     },
   },
+  { name: "account-orders-empty", path: "/account/orders", when: "empty", act: async () => {} },
+  { name: "account-settings-nothing-given", path: "/account/settings", when: "empty", act: async () => {} },
+  { name: "account-messages-empty", path: "/account/messages", when: "empty", act: async () => {} },
+  { name: "account-deactivate-nothing-open", path: "/account/deactivate", when: "empty", act: async () => {} },
+  {
+    name: "account-settings-password-changed",
+    path: "/account/settings/password",
+    when: "empty",
+    act: async (page, account) => {
+      await page.locator('main input[name="current"]').fill(account!.password);
+      await page.locator('main input[name="new"]').fill("a new password for the screenshots");
+      await page.locator("main form button[type=submit]").last().click();
+      await expect(page.getByRole("status").first()).toBeVisible();
+    },
+  },
+  {
+    name: "account-messages-page-2",
+    path: "/account/messages",
+    when: "paged",
+    act: async (page) => {
+      await page.locator("nav.pager a[rel=next]").click();
+      await expect(page.locator("nav.pager a[rel=first]")).toBeVisible();
+    },
+  },
+  { name: "staff-reasons", path: "/staff/reasons", when: "staff", act: async () => {} },
+  { name: "staff-reasons-password-prompt", path: "/staff/reasons", when: "staffOldPassword", act: async () => {} },
 ];
 
 /** Sends the page's form as it is; the form's errors show. */
@@ -266,9 +380,11 @@ test.describe("screenshots", { tag: "@screenshots" }, () => {
   for (const locale of locales) {
     for (const width of widths) {
       test(`every page at ${width} px in ${locale}`, async ({ page, request, expectHttpErrors, baseURL }) => {
-        // The forms' errors, as the server refuses them (the wrong password is a 401).
-        expectHttpErrors(401, 422);
-        test.slow(); // a dozen pages, each hydrated
+        // The forms' errors, as the server refuses them (the wrong password is a 401), and the
+        // page that is not found.
+        expectHttpErrors(401, 404, 422);
+        // A dozen pages and thirty states, most hydrated: about a minute alone, more on a loaded machine.
+        test.setTimeout(300_000);
         const started = Date.now();
         await page.setViewportSize({ width, height: windowHeight });
         const boxes: KeyBox[] = [];
@@ -288,10 +404,14 @@ test.describe("screenshots", { tag: "@screenshots" }, () => {
           const file = shotPath(width, locale, pagePath);
           checkPicture(file, decodePng(await picture(file)), width, heading);
         };
-        const shootStates = async (when: (typeof states)[number]["when"]) => {
+        const shootStates = async (when: Viewer, account?: Account) => {
           for (const state of states.filter((s) => s.when === when)) {
-            await openHydrated(page, pathIn(locale, state.path));
-            await state.act(page);
+            if (state.plain) {
+              await page.goto(pathIn(locale, state.path));
+            } else {
+              await openHydrated(page, pathIn(locale, state.path));
+            }
+            await state.act(page, account);
             await picture(shotPath(width, locale, `/${state.name}`));
           }
         };
@@ -304,11 +424,15 @@ test.describe("screenshots", { tag: "@screenshots" }, () => {
           await shoot(pagePath);
         }
         await shootStates("signedIn");
-        // A session whose password was entered a day ago (a sign-in would enter it now).
-        const { session } = await createAccount(request, { locale, password_age_minutes: 60 * 24 });
-        await page.context().clearCookies();
-        await page.context().addCookies([{ name: "session", value: session, url: baseURL! }]);
-        await shootStates("oldPassword");
+        // Each other viewer through its fixture account's session cookie (a sign-in would enter
+        // the password now).
+        for (const [when, viewer] of Object.entries(sessionViewers)) {
+          const account = await createAccount(request, { locale, ...viewer.options });
+          if (viewer.staff) grantStaff(account);
+          await page.context().clearCookies();
+          await page.context().addCookies([{ name: "session", value: account.session, url: baseURL! }]);
+          await shootStates(when as Viewer, account);
+        }
         const index = path.join(root, "keys", `${width}-${locale}.json`);
         fs.mkdirSync(path.dirname(index), { recursive: true });
         fs.writeFileSync(index, JSON.stringify(boxes, null, 1));

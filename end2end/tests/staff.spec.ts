@@ -1,23 +1,12 @@
 import { expectNoViolations } from "./support/axe";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { test, expect, messages, locales, openHydrated } from "./support/fixtures";
-import { createAccount, signIn, type Account } from "./support/accounts";
+import { createAccount, grantStaff, signIn, type Account } from "./support/accounts";
 
 // The staff's reason statistics (issue 17) in both languages: a customer finds nothing there,
 // a staff member (granted the role by the server binary's own `server staff grant`, as in
 // production) reads the chart and the table, changes the period and the filters, downloads the
 // CSV and, with a stale password, confirms it first. axe (WCAG 2.2 AA) on every state.
-
-/** `server staff grant EMAIL` on the suite's database (`cargo xtask test` passes both). */
-function grantStaff(account: Account) {
-  const binary = process.env.SERVER_BINARY;
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!binary || !databaseUrl) {
-    throw new Error("SERVER_BINARY and DATABASE_URL are not set: run the suite with `cargo xtask test`.");
-  }
-  execFileSync(binary, ["staff", "grant", account.email], { env: { ...process.env, DATABASE_URL: databaseUrl } });
-}
 
 for (const locale of locales) {
   const t = messages[locale];

@@ -26,6 +26,9 @@ pub struct Config {
     /// Serves the testers' pseudo-locales `/en-XA/…` and `/ar-XB/…` (`APP_PSEUDO_LOCALES`;
     /// on under `cargo xtask run` and `test`; off, they are a 404).
     pub pseudo_locales: bool,
+    /// Where the key-linked screenshots of the last test run are (`APP_L10N_SCREENSHOTS`;
+    /// `end2end/screenshots` under `cargo xtask run` and `test`): the testers' console shows them.
+    pub l10n_screenshots: Option<std::path::PathBuf>,
     /// The bearer token of the fixtures API (`APP_TEST_FIXTURES_TOKEN`). Only a server built
     /// with the `test-fixtures` feature has the API, and then always: it does not start without
     /// `APP_TEST_FIXTURES=1` and this token.
@@ -97,6 +100,7 @@ impl Config {
                 .collect(),
             demo_data: flag("APP_DEMO_DATA")?,
             pseudo_locales: flag("APP_PSEUDO_LOCALES")?,
+            l10n_screenshots: env::var_os("APP_L10N_SCREENSHOTS").filter(|dir| !dir.is_empty()).map(Into::into),
             trusted_proxies: trusted_proxies(&env::var("APP_TRUSTED_PROXIES").unwrap_or_default())?,
             mailer: crate::mailer::Mailer::new(
                 env::var("APP_SMTP_URL").ok().filter(|url| !url.is_empty()).as_deref(),

@@ -15,6 +15,9 @@ pub mod fixture_lifetime;
 pub mod fixtures;
 pub mod health;
 pub mod housekeeping;
+/// The testers' console at `/{locale}/_l10n` and the problem report's script: only where the
+/// pseudo-locales are served.
+pub mod l10n_console;
 pub mod locale_redirect;
 pub mod mailer;
 pub mod openapi;

@@ -11,7 +11,8 @@ use axum::{
 use cookie::Cookie;
 
 /// First path segments that are not pages and never get a locale.
-const UNLOCALIZED: [&str; 7] = ["api", "pkg", "healthz", "readyz", "metrics", "favicon.svg", "test-fixtures"];
+const UNLOCALIZED: [&str; 8] =
+    ["api", "pkg", "healthz", "readyz", "metrics", "favicon.svg", "test-fixtures", "l10n-report.js"];
 
 pub async fn redirect_to_locale(request: Request, next: Next) -> Response {
     let first_segment = request.uri().path().trim_start_matches('/').split('/').next().unwrap_or("");

@@ -41,6 +41,7 @@ pub struct AppState {
     pub origin: PublicOrigin,
     pub pseudo_locales: PseudoLocales,
     pub exports: crate::export::Exports,
+    pub l10n_screenshots: crate::l10n_console::ScreenshotDir,
 }
 
 pub struct Application {
@@ -117,6 +118,7 @@ impl Application {
             origin: PublicOrigin(Arc::from(origin)),
             pseudo_locales: PseudoLocales(config.pseudo_locales),
             exports: crate::export::Exports::default(),
+            l10n_screenshots: crate::l10n_console::ScreenshotDir(config.l10n_screenshots.map(Arc::new)),
         };
         #[cfg(feature = "test-fixtures")]
         let fixture_routes = {
@@ -224,7 +226,10 @@ fn router(state: AppState, fixture_routes: Router<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.server.clone(), resolve_session))
         .layer(middleware::from_fn(detached::run_to_the_end));
 
+    // The testers' console and report script, only where testers are served (else the app's 404).
+    let testers = if state.pseudo_locales.0 { crate::l10n_console::routes() } else { Router::new() };
     let router = Router::new()
+        .merge(testers)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -27,8 +27,9 @@ pub fn l10n(args: &[String]) -> Result<ExitCode> {
     }
 }
 
-/// Where `end2end/tests/screenshots.spec.ts` puts its pictures and their key boxes.
-const SCREENSHOTS: &str = "end2end/screenshots";
+/// Where `end2end/tests/screenshots.spec.ts` puts its pictures and their key boxes; the
+/// testers' console shows them (`APP_L10N_SCREENSHOTS`).
+pub const SCREENSHOTS: &str = "end2end/screenshots";
 
 /// Before Playwright: the key boxes of an earlier run must not count.
 pub fn forget_screenshot_keys(ws: &Workspace) {

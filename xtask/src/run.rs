@@ -35,7 +35,11 @@ pub fn run() -> Result<ExitCode> {
         migrate(&ws.leptos.server_binary, &database.app_url, owner_url)?;
     }
     let mut server = server_command(&ws, &database.app_url, addr, &secret);
-    server.env("APP_DEMO_DATA", "1").env("APP_PSEUDO_LOCALES", "1");
+    // The testers' pseudo-locales and console, with the screenshots of the last `cargo xtask test`.
+    server
+        .env("APP_DEMO_DATA", "1")
+        .env("APP_PSEUDO_LOCALES", "1")
+        .env("APP_L10N_SCREENSHOTS", ws.root.join(crate::l10n::SCREENSHOTS));
     // The app's emails go to APP_SMTP_URL if set, else to a local inbox started here.
     let mail = match std::env::var("APP_SMTP_URL").ok().filter(|url| !url.is_empty()) {
         Some(url) => {
@@ -126,6 +130,7 @@ pub fn server_command_for(
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()))
         .env_remove("APP_DEMO_DATA")
         .env_remove("APP_PSEUDO_LOCALES")
+        .env_remove("APP_L10N_SCREENSHOTS")
         .env_remove("APP_SMTP_URL")
         .env_remove("APP_TEST_FIXTURES")
         .env_remove("APP_TEST_FIXTURES_TOKEN");

@@ -311,6 +311,8 @@ fn playwright_against_server(
         .env("APP_ERASER", "0")
         // The testers' pseudo-locales, which Playwright walks the journey in.
         .env("APP_PSEUDO_LOCALES", "1")
+        // The testers' console shows the screenshots this run takes.
+        .env("APP_L10N_SCREENSHOTS", ws.root.join(crate::l10n::SCREENSHOTS))
         .env("APP_SMTP_URL", mail.smtp_url())
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)

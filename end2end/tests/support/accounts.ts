@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import type { APIRequestContext, Page } from "@playwright/test";
 import type { LocaleTag } from "./fixtures";
 
@@ -67,4 +68,14 @@ export async function signIn(page: Page, account: Account) {
   if (!response.ok()) {
     throw new Error(`sign-in answered ${response.status()}: ${await response.text()}`);
   }
+}
+
+/** `server staff grant EMAIL` on the suite's database (`cargo xtask test` passes both). */
+export function grantStaff(account: Account) {
+  const binary = process.env.SERVER_BINARY;
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!binary || !databaseUrl) {
+    throw new Error("SERVER_BINARY and DATABASE_URL are not set: run the suite with `cargo xtask test`.");
+  }
+  execFileSync(binary, ["staff", "grant", account.email], { env: { ...process.env, DATABASE_URL: databaseUrl } });
 }

@@ -70,6 +70,7 @@ pub fn test_config(database_url: &str) -> Config {
         leptos,
         demo_data: false,
         pseudo_locales: false,
+        l10n_screenshots: None,
         trusted_proxies: Vec::new(),
         mailer: server::mailer::Mailer::new(None, server::mailer::DEFAULT_FROM).expect("the default sender"),
         #[cfg(feature = "test-fixtures")]

@@ -15,6 +15,7 @@ mod fuzz;
 mod helpers;
 mod home;
 mod housekeeping;
+mod l10n_console;
 mod least_privilege;
 mod load;
 #[cfg(not(feature = "test-fixtures"))]

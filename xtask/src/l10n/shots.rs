@@ -3,8 +3,9 @@
 //! element showing a message in each picture (`screenshots/keys/<width>-<locale>.json`); this
 //! joins them into `screenshots/keys.json` (key -> every picture and box) and counts the keys of
 //! `locales/en.json` (a plural's forms one by one: `orders_count.one`) seen on at least one
-//! picture. A key never seen is listed by name, with why the run cannot reach it where
-//! `locales/en.meta.json` says so (`"no_screenshot"`).
+//! picture. A key never seen is listed by name, with why: `locales/en.meta.json` says where it is
+//! used instead of a page (`"not_on_a_page"`: email, csv, log) or why the run cannot reach it
+//! (`"no_screenshot"`); a key that says neither fails the run.
 
 use super::xliff::Table;
 use anyhow::{Context, Result};
@@ -15,21 +16,33 @@ use std::path::Path;
 
 /// The metadata field saying why the screenshot run cannot reach a key's message.
 pub const NO_SCREENSHOT: &str = "no_screenshot";
+/// The metadata field saying where a message no page shows is used (email, csv, log).
+pub const NOT_ON_A_PAGE: &str = "not_on_a_page";
+
+/// Why no picture shows a key, from its metadata.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unseen {
+    /// Used in an email, the CSV or the server's log, never on a page.
+    NotOnAPage(String),
+    /// On a page, in a state the run cannot reach, for this reason.
+    Unreachable(String),
+    /// The metadata says nothing: the run fails.
+    Unexplained,
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Coverage {
     pub seen: usize,
     pub total: usize,
     pub pictures: usize,
-    /// Keys no picture shows, each with its reason from the metadata, if it has one.
-    pub unseen: Vec<(String, Option<String>)>,
+    /// Keys no picture shows, each with what its metadata says about it.
+    pub unseen: Vec<(String, Unseen)>,
 }
 
 impl Coverage {
-    /// The check: pictures were indexed. (Unseen keys are listed, not yet failed: 65 of them
-    /// have no state in the run and no `no_screenshot` reason yet.)
+    /// The check: pictures were indexed, and every key is seen or says why it is not.
     pub fn passed(&self) -> bool {
-        self.pictures > 0
+        self.pictures > 0 && self.unseen.iter().all(|(_, why)| *why != Unseen::Unexplained)
     }
 
     /// What the run prints: the figure, then each unseen key by name.
@@ -41,9 +54,10 @@ impl Coverage {
         );
         for (key, why) in &self.unseen {
             match why {
-                Some(why) => out.push_str(&format!("\n  never seen: {key} ({why})")),
-                None => out.push_str(&format!(
-                    "\n  never seen: {key} — show it in end2end/tests/screenshots.spec.ts, or say why the run cannot reach it: \"{NO_SCREENSHOT}\" in locales/en.meta.json"
+                Unseen::NotOnAPage(used) => out.push_str(&format!("\n  not on a page: {key} ({used})")),
+                Unseen::Unreachable(why) => out.push_str(&format!("\n  unreachable: {key} ({why})")),
+                Unseen::Unexplained => out.push_str(&format!(
+                    "\n  never seen, FAILED: {key} — show it in end2end/tests/screenshots.spec.ts, or say why the run cannot reach it: \"{NO_SCREENSHOT}\" in locales/en.meta.json"
                 )),
             }
         }
@@ -86,12 +100,17 @@ pub fn index(screenshots: &Path, english: &Table, meta: &Value) -> Result<Covera
     fs::write(screenshots.join("keys.json"), serde_json::to_string_pretty(&by_key)? + "\n")?;
 
     let keys = all_keys(english);
-    let unseen: Vec<(String, Option<String>)> = keys
+    let unseen: Vec<(String, Unseen)> = keys
         .iter()
         .filter(|key| !by_key.contains_key(*key))
         .map(|key| {
-            let message = key.split_once('.').map_or(key.as_str(), |(message, _)| message);
-            (key.clone(), meta[message][NO_SCREENSHOT].as_str().map(str::to_owned))
+            let description = &meta[key.split_once('.').map_or(key.as_str(), |(message, _)| message)];
+            let why = match (description[NOT_ON_A_PAGE].as_str(), description[NO_SCREENSHOT].as_str()) {
+                (Some(used), _) => Unseen::NotOnAPage(used.to_owned()),
+                (None, Some(why)) => Unseen::Unreachable(why.to_owned()),
+                (None, None) => Unseen::Unexplained,
+            };
+            (key.clone(), why)
         })
         .collect();
     Ok(Coverage { seen: keys.len() - unseen.len(), total: keys.len(), pictures: pictures.len(), unseen })
@@ -119,28 +138,39 @@ mod tests {
             "orders_count": {"one": "{count} order", "other": "{count} orders"},
             "error_busy": "Busy",
             "error_internal": "Broken",
+            "email_subject": "Bye",
         }))
         .unwrap();
-        let meta = json!({"error_busy": {NO_SCREENSHOT: "only when password hashing is saturated"}});
+        let meta = json!({
+            "error_busy": {NO_SCREENSHOT: "only when password hashing is saturated"},
+            "email_subject": {NOT_ON_A_PAGE: "email"},
+        });
 
         let coverage = index(&dir, &english, &meta).unwrap();
 
-        assert_eq!((coverage.seen, coverage.total, coverage.pictures), (2, 5, 3));
+        assert_eq!((coverage.seen, coverage.total, coverage.pictures), (2, 6, 3));
         assert_eq!(
             coverage.unseen,
             [
-                ("error_busy".to_owned(), Some("only when password hashing is saturated".to_owned())),
-                ("error_internal".to_owned(), None),
-                ("orders_count.one".to_owned(), None),
+                ("email_subject".to_owned(), Unseen::NotOnAPage("email".to_owned())),
+                ("error_busy".to_owned(), Unseen::Unreachable("only when password hashing is saturated".to_owned())),
+                ("error_internal".to_owned(), Unseen::Unexplained),
+                ("orders_count.one".to_owned(), Unseen::Unexplained),
             ]
         );
-        assert!(coverage.passed());
+        assert!(!coverage.passed(), "keys never seen that say nothing fail the run");
         let report = coverage.report();
-        assert!(report.contains("never seen: error_busy (only when password hashing is saturated)"), "{report}");
-        assert!(report.contains("never seen: error_internal — show it"), "{report}");
-        assert!(coverage
-            .report()
-            .starts_with("localization screenshots: 2 of 5 message keys seen (40.0 %) on 3 pictures"));
+        assert!(report.contains("unreachable: error_busy (only when password hashing is saturated)"), "{report}");
+        assert!(report.contains("not on a page: email_subject (email)"), "{report}");
+        assert!(report.contains("never seen, FAILED: error_internal — show it"), "{report}");
+        assert!(report.starts_with("localization screenshots: 2 of 6 message keys seen (33.3 %) on 3 pictures"));
+        let explained = json!({
+            "error_busy": {NO_SCREENSHOT: "only when password hashing is saturated"},
+            "email_subject": {NOT_ON_A_PAGE: "email"},
+            "error_internal": {NO_SCREENSHOT: "a server fault"},
+            "orders_count": {NO_SCREENSHOT: "one order only"},
+        });
+        assert!(index(&dir, &english, &explained).unwrap().passed(), "every unseen key says why");
         let written: Value = serde_json::from_str(&fs::read_to_string(dir.join("keys.json")).unwrap()).unwrap();
         assert_eq!(written["brand"].as_array().unwrap().len(), 2);
         assert_eq!(
@@ -150,6 +180,7 @@ mod tests {
         fs::remove_dir_all(dir.join("keys")).unwrap();
         let nothing = index(&dir, &serde_json::from_value(json!({"error_busy": "Busy"})).unwrap(), &meta).unwrap();
         assert_eq!((nothing.pictures, nothing.unseen.len()), (0, 1));
+        assert_eq!(nothing.unseen[0].1, Unseen::Unreachable("only when password hashing is saturated".to_owned()));
         assert!(!nothing.passed(), "no picture indexed is a failure");
         fs::remove_dir_all(&dir).unwrap();
     }
