@@ -77,7 +77,7 @@ impl Check {
 }
 
 /// Where a message that no page shows is used instead (`"not_on_a_page"` in the metadata).
-pub const NOT_ON_A_PAGE: [&str; 3] = ["email", "csv", "log"];
+pub const NOT_ON_A_PAGE: [&str; 4] = ["email", "csv", "log", "zip"];
 
 /// The fields of a key's description: `no_screenshot` says why the screenshot run cannot reach
 /// the text; `not_on_a_page` where it is used instead of a page.

@@ -304,6 +304,9 @@ const states: {
       await expect(page.getByRole("alert").first()).toBeVisible();
     },
   },
+  // "Download your data": its link when the password is recent, the password prompt otherwise.
+  { name: "account-settings-data", path: "/account/settings/data", when: "signedIn", act: async () => {} },
+  { name: "account-settings-data-password", path: "/account/settings/data", when: "oldPassword", act: async () => {} },
   { name: "account-orders-empty", path: "/account/orders", when: "empty", act: async () => {} },
   { name: "account-settings-nothing-given", path: "/account/settings", when: "empty", act: async () => {} },
   { name: "account-messages-empty", path: "/account/messages", when: "empty", act: async () => {} },

@@ -27,7 +27,7 @@ pub struct Entry {
     pub max_length: Option<u64>,
     /// Each check, with the problems it found in this key's message (none: passed).
     pub checks: Vec<(Check, Vec<String>)>,
-    /// Where the text is used instead of a page (email, csv, log).
+    /// Where the text is used instead of a page (email, csv, log, zip).
     pub not_on_a_page: Option<String>,
     /// Why the screenshot run cannot reach the text.
     pub no_screenshot: Option<String>,

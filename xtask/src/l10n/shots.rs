@@ -4,7 +4,7 @@
 //! joins them into `screenshots/keys.json` (key -> every picture and box) and counts the keys of
 //! `locales/en.json` (a plural's forms one by one: `orders_count.one`) seen on at least one
 //! picture. A key never seen is listed by name, with why: `locales/en.meta.json` says where it is
-//! used instead of a page (`"not_on_a_page"`: email, csv, log) or why the run cannot reach it
+//! used instead of a page (`"not_on_a_page"`: email, csv, log, zip) or why the run cannot reach it
 //! (`"no_screenshot"`); a key that says neither fails the run.
 
 use super::xliff::Table;
@@ -16,7 +16,7 @@ use std::path::Path;
 
 /// The metadata field saying why the screenshot run cannot reach a key's message.
 pub const NO_SCREENSHOT: &str = "no_screenshot";
-/// The metadata field saying where a message no page shows is used (email, csv, log).
+/// The metadata field saying where a message no page shows is used (email, csv, log, zip).
 pub const NOT_ON_A_PAGE: &str = "not_on_a_page";
 
 /// Why no picture shows a key, from its metadata.
