@@ -8,15 +8,18 @@
 //! 4. that account's erasure by the eraser's batches against one transaction of the same work;
 //! 5. other users' p99 (a page view and a write, over HTTP) during an erasure against idle;
 //! 6. the time to hydration against a static page (`browser.rs`);
-//! 7. every account page for the huge seller against a tiny one (`pages.rs`).
+//! 7. every account page for the huge seller against a tiny one (`pages.rs`);
+//! 8. the staff's reason statistics with three years of them against none (`staff_reasons.rs`).
 //!
-//! Writes BENCHMARKS.md and benchmarks/*.svg (`report.rs`).
+//! Writes BENCHMARKS.md and benchmarks/*.svg (`report.rs`); `--only staff-reasons` measures
+//! section 8 alone and rewrites only its part of BENCHMARKS.md.
 
 mod browser;
 mod deletion;
 mod load;
 mod pages;
 mod report;
+mod staff_reasons;
 mod stats;
 
 use crate::huge::{self, show_progress, Psql, Size};
@@ -37,7 +40,7 @@ use std::time::{Duration, Instant};
 
 pub use report::Figures;
 
-const USAGE: &str = "usage: cargo xtask bench [--quick]";
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--only staff-reasons]";
 const DATABASE: &str = "bench";
 const PAGE: &str = "/en/account/deactivate";
 const TINY_SQL: &str = include_str!("tiny.sql");
@@ -92,16 +95,40 @@ impl Plan {
     }
 }
 
-pub fn parse_args(args: &[String]) -> Result<bool> {
-    match args {
-        [] => Ok(false),
-        [flag] if flag == "--quick" => Ok(true),
-        _ => bail!("`{}` is not understood — {USAGE}", args.join(" ")),
+/// A figure measured on its own (`--only NAME`), its section of BENCHMARKS.md rewritten and
+/// the rest left as the last full run wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    /// Section 8 (`staff-reasons`).
+    StaffReasons,
+}
+
+/// What a run measured: everything, or one figure.
+enum Measured {
+    All(Box<Figures>),
+    StaffReasons(staff_reasons::StaffReasons),
+}
+
+/// `--quick` and `--only NAME`, in any order.
+pub fn parse_args(args: &[String]) -> Result<(bool, Option<Only>)> {
+    let (mut quick, mut only) = (false, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" if !quick => quick = true,
+            "--only" if only.is_none() => match args.next().map(String::as_str) {
+                Some("staff-reasons") => only = Some(Only::StaffReasons),
+                other => bail!("`--only {}` names no figure (staff-reasons) — {USAGE}", other.unwrap_or_default()),
+            },
+            _ => bail!("`{arg}` is not understood — {USAGE}"),
+        }
     }
+    Ok((quick, only))
 }
 
 pub fn bench(args: &[String]) -> Result<ExitCode> {
-    let plan = Plan::new(parse_args(args)?);
+    let (quick, only) = parse_args(args)?;
+    let plan = Plan::new(quick);
     let started = Instant::now();
     let ws = Workspace::load()?;
     tools::prepare(&ws, Purpose::Bench)?;
@@ -114,13 +141,25 @@ pub fn bench(args: &[String]) -> Result<ExitCode> {
     let url = database.create_database(DATABASE)?;
     println!("\n==> building the deletion bench (server/benches/deletion.rs)");
     let driver = Driver::build(&ws, &url)?;
-    let figures = measure(&ws, &plan, &url, &driver);
+    let measured = match only {
+        None => measure(&ws, &plan, &database, &url, &driver).map(|f| Measured::All(Box::new(f))),
+        Some(Only::StaffReasons) => Psql::new(&url)
+            .and_then(|psql| pin_database(&psql))
+            .and_then(|()| staff_reasons::measure(&ws, &plan, &database, &driver))
+            .map(Measured::StaffReasons),
+    };
     let _ = database.drop_database(DATABASE);
     drop(database);
-    let figures = figures?;
-
-    let written = report::write(&ws.root, &figures)?;
-    println!("\n{}", report::summary_table(&figures));
+    let written = match measured? {
+        Measured::All(figures) => {
+            println!("\n{}", report::summary_table(&figures));
+            report::write(&ws.root, &figures)?
+        }
+        Measured::StaffReasons(figure) => {
+            println!("\n{}", report::staff_reasons_summary(&figure));
+            report::write_staff_reasons_only(&ws.root, &plan, &figure)?
+        }
+    };
     println!("written: {} ({:.0} s in all)", written.join(", "), started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
@@ -140,19 +179,29 @@ struct Accounts {
     huge_during_load: Vec<String>,
 }
 
-fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Figures> {
+/// A release server on `url` (it migrates the database), pinned to the served core, without its
+/// eraser (the bench's own process erases, timed); its log in `target/<log>`.
+fn start_server(ws: &Workspace, url: &str, log: &str) -> Result<(StopOnDrop, SocketAddr)> {
     let addr = SocketAddr::from(([127, 0, 0, 1], net::free_port()?));
-    let log_path = ws.root.join("target/bench-server.log");
-    let log = std::fs::File::create(&log_path)
+    let log_path = ws.root.join("target").join(log);
+    let log_file = std::fs::File::create(&log_path)
         .map_err(|e| anyhow!("cannot create {}: {e} — check target/", log_path.display()))?;
-    // The bench's own eraser process does the erasures, batch by batch, timed.
     let mut cmd = pinned(server_command(ws, url, addr, &random_hex(32)?));
-    cmd.env("APP_ERASER", "0").env("RUST_LOG", "warn").stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
-    println!("\n==> starting the server on http://{addr}, core {} (log: target/bench-server.log)", load::SERVED_CORE);
+    cmd.env("APP_ERASER", "0")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone()?)
+        .stderr(log_file);
+    println!("\n==> starting the server on http://{addr}, core {} (log: target/{log})", load::SERVED_CORE);
     let mut server = StopOnDrop(process::spawn(&mut cmd)?);
     if !wait_until_ready(&mut server.0, addr)? {
         bail!("the server did not start: {}", process::log_tail(&log_path, 20));
     }
+    Ok((server, addr))
+}
+
+fn measure(ws: &Workspace, plan: &Plan, database: &TestServer, url: &str, driver: &Driver) -> Result<Figures> {
+    let (_server, addr) = start_server(ws, url, "bench-server.log")?;
     let psql = Psql::new(url)?;
     pin_database(&psql)?;
     let accounts = make_accounts(&psql, plan)?;
@@ -274,8 +323,12 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
         other_users_rounds.push(round);
     }
 
+    println!("\n==> 8. the staff's reason statistics: three years of them against none");
+    let staff_reasons = staff_reasons::measure(ws, plan, database, driver)?;
+
     Ok(Figures {
         plan: *plan,
+        staff_reasons,
         machine: report::machine(),
         resources: browser.resources,
         ssr,
@@ -431,9 +484,13 @@ mod tests {
 
     #[test]
     fn arguments_and_plans() {
-        assert!(!parse_args(&[]).unwrap());
-        assert!(parse_args(&["--quick".to_owned()]).unwrap());
-        assert!(parse_args(&["--slow".to_owned()]).is_err());
+        let args = |list: &[&str]| parse_args(&list.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        assert_eq!(args(&[]).unwrap(), (false, None));
+        assert_eq!(args(&["--quick"]).unwrap(), (true, None));
+        assert_eq!(args(&["--only", "staff-reasons", "--quick"]).unwrap(), (true, Some(Only::StaffReasons)));
+        for wrong in [&["--slow"][..], &["--only"], &["--only", "hydration"], &["--quick", "--quick"]] {
+            assert!(args(wrong).is_err(), "{wrong:?}");
+        }
         let full = Plan::new(false);
         assert_eq!(full.huge, Size { messages: 1_000_000, orders: 100_000 }, "the 1.2-million-row account");
         assert_eq!((full.tiny_accounts, full.hydration_runs), (20, 20));
