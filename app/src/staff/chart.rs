@@ -109,12 +109,14 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
             );
         }
         out.push_str("</g>");
-        // Counted back from the newest week, which always has its label.
+        // Counted back from the newest week, which always has its label; under its bar, but
+        // never past the chart's edge (the newest week's bar is near it).
         if (weeks.len() - 1 - n) % label_every == 0 {
+            let half = label_width(labels[n].chars().count()) / 2.0;
             let _ = write!(
                 out,
                 r#"<text class="week-label" x="{:.1}" y="{:.1}" text-anchor="middle" font-size="{AXIS_FONT}">{}</text>"#,
-                x + bar / 2.0,
+                (x + bar / 2.0).clamp(half, WIDTH - half),
                 bottom + 18.0,
                 escape(&labels[n])
             );
@@ -141,8 +143,12 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
 /// Every how many weeks a label goes under the axis, so that labels of `chars` characters on
 /// slots `slot` wide never touch.
 fn label_every(slot: f64, chars: usize) -> usize {
-    let room = chars as f64 * CHARACTER_WIDTH * AXIS_FONT + LABEL_GAP;
-    ((room / slot).ceil() as usize).max(1)
+    (((label_width(chars) + LABEL_GAP) / slot).ceil() as usize).max(1)
+}
+
+/// The width of a week label of `chars` characters, estimated on the wide side.
+fn label_width(chars: usize) -> f64 {
+    chars as f64 * CHARACTER_WIDTH * AXIS_FONT
 }
 
 /// A round top for the value axis, at least the highest bar: 1, 2 or 5 times a power of ten.
@@ -184,6 +190,18 @@ mod tests {
         assert_eq!(label_every(slot(52.0), 6), 5);
         let svg = svg(&[], Locale::En);
         assert!(!svg.contains("week-label"), "no weeks, no labels: {svg}");
+        // The newest of 52 weeks is labelled, within the chart.
+        let weeks: Vec<WeekRow> = (0..52)
+            .map(|n| WeekRow {
+                week_start: format!("2026-{:02}-{:02}", 1 + n / 5, 1 + n % 5 * 6),
+                cells: vec![Cell::Shown(0); Reason::ALL.len()],
+                total: 0,
+            })
+            .collect();
+        let svg = super::svg(&weeks, Locale::En);
+        let last = svg.rsplit(r#"<text class="week-label" x=""#).next().unwrap();
+        let x: f64 = last[..last.find('"').unwrap()].parse().unwrap();
+        assert!(last.contains(">Nov 7<") && x + label_width("Nov 7".len()) / 2.0 <= WIDTH, "{last}");
     }
 
     #[test]
