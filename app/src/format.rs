@@ -120,6 +120,18 @@ pub fn date(iso: &str, locale: Locale) -> String {
     }
 }
 
+/// The day and month of an ISO `YYYY-MM-DD` without the year, for the short labels of a time
+/// axis ("Nov 30", "30.11.").
+pub fn day_month(iso: &str, locale: Locale) -> String {
+    let Some((_, month, day)) = ymd(iso) else { return iso.to_owned() };
+    match locale {
+        Locale::En => format!("{} {day}", MONTHS_EN[month as usize - 1]),
+        Locale::Fi => format!("{day}.{month}."),
+        Locale::EnXa => marked(format!("{day}\u{b7}{month:02}"), locale),
+        Locale::ArXb => marked(format!("{month:02}/{day:02}"), locale),
+    }
+}
+
 /// The time of day of an ISO `YYYY-MM-DDTHH:MM…`, to the minute.
 pub fn time(iso: &str, locale: Locale) -> String {
     let parsed = iso.get(11..16).and_then(|hm| {
@@ -208,6 +220,11 @@ mod tests {
         assert_eq!(date("2026-11-30", Locale::En), "Nov 30, 2026");
         assert_eq!(date("2026-03-05T10:00:00Z", Locale::Fi), "5.3.2026");
         assert_eq!(date("garbage", Locale::Fi), "garbage");
+        assert_eq!(day_month("2026-11-30", Locale::En), "Nov 30");
+        assert_eq!(day_month("2026-03-05", Locale::Fi), "5.3.");
+        assert_eq!(day_month("2026-03-05", Locale::EnXa), "⟦5\u{b7}03⟧");
+        assert_eq!(day_month("2026-03-05", Locale::ArXb), "⟦٠٣/٠٥⟧");
+        assert_eq!(day_month("garbage", Locale::En), "garbage");
         assert_eq!(date("2026-13-01", Locale::Fi), "2026-13-01");
         assert_eq!(time("2026-11-30T13:05", Locale::En), "1:05\u{202f}PM");
         assert_eq!(time("2026-11-30T00:30", Locale::En), "12:30\u{202f}AM");

@@ -67,5 +67,58 @@ for (const locale of locales) {
       await page.getByRole("button", { name: t.confirm_password_submit }).click();
       await expect(page.getByRole("img", { name: t.staff_chart_title })).toBeVisible();
     });
+
+    test("the week labels of the chart never overlap and stay readable, at every period and 320 px wide", async ({
+      page,
+      request,
+    }) => {
+      const account = await createAccount(request, { locale });
+      grantStaff(account);
+      await signIn(page, account);
+      for (const width of [320, 1280]) {
+        await page.setViewportSize({ width, height: 900 });
+        for (const weeks of [4, 12, 52]) {
+          const where = `${weeks} weeks at ${width} px`;
+          await page.goto(`${reasons}?weeks=${weeks}`);
+          const chart = page.locator("svg.reasons-chart");
+          await chart.scrollIntoViewIfNeeded();
+          const { labels, plot } = await chart.evaluate((svg) => {
+            const box = svg.getBoundingClientRect();
+            return {
+              plot: { left: box.left, right: box.right },
+              labels: [...svg.querySelectorAll("text.week-label")].map((text) => {
+                const r = text.getBoundingClientRect();
+                // The size the label is drawn at: its font size in the chart's units, scaled.
+                const scale = (text as SVGGraphicsElement).getScreenCTM()?.a ?? 0;
+                return {
+                  text: text.textContent,
+                  left: r.left,
+                  right: r.right,
+                  px: parseFloat(getComputedStyle(text).fontSize) * scale,
+                };
+              }),
+            };
+          });
+          // Every week when they fit (4 and 12 weeks), at least one a quarter of the year.
+          expect(labels.length, where).toBeGreaterThanOrEqual(weeks === 52 ? 8 : weeks);
+          for (const label of labels) {
+            expect(label.px, `${where}: ${label.text} is drawn at ${label.px} px`).toBeGreaterThanOrEqual(10);
+            expect(label.left, `${where}: ${label.text} is cut off`).toBeGreaterThanOrEqual(plot.left);
+            expect(label.right, `${where}: ${label.text} is cut off`).toBeLessThanOrEqual(plot.right);
+          }
+          for (const [before, after] of labels.slice(0, -1).map((label, i) => [label, labels[i + 1]])) {
+            expect(after.left - before.right, `${where}: ${before.text} and ${after.text} overlap`).toBeGreaterThanOrEqual(
+              2,
+            );
+          }
+        }
+      }
+      // On the narrow screen the chart scrolls inside its figure, which the keyboard can reach.
+      await page.setViewportSize({ width: 320, height: 900 });
+      const figure = page.locator("figure.chart");
+      expect(await figure.evaluate((f) => f.scrollWidth > f.clientWidth)).toBe(true);
+      await expect(figure).toHaveAttribute("tabindex", "0");
+      await expectNoViolations(page, `${reasons}?weeks=52 at 320 px`);
+    });
   });
 }

@@ -61,6 +61,23 @@ pub fn parse_args(args: &[String]) -> Result<History> {
     Ok(history)
 }
 
+/// Adds `history` to the statistics of `psql`'s database, a month of days per statement, with
+/// `progress` told the days done; then analyzes the tables.
+pub fn add_history(psql: &Psql, history: History, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<()> {
+    let per_day = history.deletions as f64 / history.days as f64;
+    eprintln!(
+        "adding about {} deletions over {} days ({per_day:.0} a day) to the reason statistics",
+        history.deletions, history.days
+    );
+    progress("days", 0, history.days);
+    for (lo, hi) in chunks(history.days, CHUNK_DAYS) {
+        let vars = [("lo", lo.to_string()), ("hi", hi.to_string()), ("per_day", format!("{per_day}"))];
+        psql.run(DAYS_SQL, &vars).with_context(|| format!("adding days {lo}..{hi} before today"))?;
+        progress("days", hi, history.days);
+    }
+    psql.run("ANALYZE deletion_reason_counts; ANALYZE deletion_other_texts;", &[]).map(drop)
+}
+
 pub fn reason_history(args: &[String]) -> Result<ExitCode> {
     let history = parse_args(args)?;
     let ws = Workspace::load()?;
@@ -72,18 +89,7 @@ pub fn reason_history(args: &[String]) -> Result<ExitCode> {
         bail!("the database has no `accounts` table yet — run `cargo xtask run` once first (the server applies the migrations)");
     }
     let start = Instant::now();
-    let per_day = history.deletions as f64 / history.days as f64;
-    eprintln!(
-        "adding about {} deletions over {} days ({per_day:.0} a day) to the reason statistics",
-        history.deletions, history.days
-    );
-    show_progress("days", 0, history.days);
-    for (lo, hi) in chunks(history.days, CHUNK_DAYS) {
-        let vars = [("lo", lo.to_string()), ("hi", hi.to_string()), ("per_day", format!("{per_day}"))];
-        psql.run(DAYS_SQL, &vars).with_context(|| format!("adding days {lo}..{hi} before today"))?;
-        show_progress("days", hi, history.days);
-    }
-    psql.run("ANALYZE deletion_reason_counts; ANALYZE deletion_other_texts;", &[])?;
+    add_history(&psql, history, &mut show_progress)?;
     let total = psql.run("SELECT sum(deletions) FROM deletion_reason_counts;", &[])?;
     println!("the statistics now count {total} deletions; took {:.1} s", start.elapsed().as_secs_f64());
     drop(cluster);

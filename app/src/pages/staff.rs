@@ -135,7 +135,8 @@ fn Report(report: ReasonsReport) -> impl IntoView {
         <section class="card">
             <h2>{move || t.get().staff_table_caption}</h2>
             <p>{move || t.get().staff_suppression_note}</p>
-            <figure class="chart" inner_html=chart_svg></figure>
+            // Focusable: on a narrow screen it scrolls sideways (the keyboard's arrows too).
+            <figure class="chart" tabindex="0" aria-labelledby="reasons-chart-title" inner_html=chart_svg></figure>
             <div class="table-wrap" tabindex="0" role="region" aria-labelledby="staff-weekly-caption">
                 <table class="data-table" id="staff-weekly">
                     <caption id="staff-weekly-caption">{move || t.get().staff_table_caption}</caption>

@@ -13,6 +13,14 @@ const PLOT_TOP: f64 = 16.0;
 const PLOT_HEIGHT: f64 = 240.0;
 const AXIS_LABELS: f64 = 40.0;
 const LEGEND_ROW: f64 = 22.0;
+/// The font size of the axes' labels. The page never draws the chart narrower than 40rem (it
+/// scrolls sideways inside its figure on a narrower screen), so 12 units are at least 10 px.
+const AXIS_FONT: f64 = 12.0;
+/// The width of a character of the axes' labels, as a share of [`AXIS_FONT`]: a little more
+/// than the widest digits and letters of a sans-serif face, so an estimate errs on the wide side.
+const CHARACTER_WIDTH: f64 = 0.62;
+/// The least room between two week labels.
+const LABEL_GAP: f64 = 10.0;
 
 /// Per reason, in [`Reason::ALL`]'s order: a light fill and the pattern's strokes drawn on it.
 const PATTERNS: [(&str, &str); 9] = [
@@ -36,7 +44,8 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
     let scale = PLOT_HEIGHT / top as f64;
     let slot = (WIDTH - PLOT_LEFT - 8.0) / weeks.len().max(1) as f64;
     let bar = (slot * 0.7).max(2.0);
-    let label_every = weeks.len().div_ceil(13).max(1);
+    let labels: Vec<String> = weeks.iter().map(|w| format::day_month(&w.week_start, locale)).collect();
+    let label_every = label_every(slot, labels.iter().map(|l| l.chars().count()).max().unwrap_or(0));
     let bottom = PLOT_TOP + PLOT_HEIGHT;
 
     let mut out = String::new();
@@ -59,7 +68,7 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
         let y = bottom - value as f64 * scale;
         let _ = write!(
             out,
-            r##"<line x1="{PLOT_LEFT}" x2="{WIDTH}" y1="{y:.1}" y2="{y:.1}" stroke="#9ca3af" stroke-width="0.5"/><text x="{}" y="{:.1}" text-anchor="end" font-size="11">{}</text>"##,
+            r##"<line x1="{PLOT_LEFT}" x2="{WIDTH}" y1="{y:.1}" y2="{y:.1}" stroke="#9ca3af" stroke-width="0.5"/><text x="{}" y="{:.1}" text-anchor="end" font-size="{AXIS_FONT}">{}</text>"##,
             PLOT_LEFT - 6.0,
             y + 4.0,
             escape(&format::number(value, locale))
@@ -100,13 +109,16 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
             );
         }
         out.push_str("</g>");
-        if n % label_every == 0 {
+        // Counted back from the newest week, which always has its label; under its bar, but
+        // never past the chart's edge (the newest week's bar is near it).
+        if (weeks.len() - 1 - n) % label_every == 0 {
+            let half = label_width(labels[n].chars().count()) / 2.0;
             let _ = write!(
                 out,
-                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11">{}</text>"#,
-                x + bar / 2.0,
-                bottom + 16.0,
-                escape(&date)
+                r#"<text class="week-label" x="{:.1}" y="{:.1}" text-anchor="middle" font-size="{AXIS_FONT}">{}</text>"#,
+                (x + bar / 2.0).clamp(half, WIDTH - half),
+                bottom + 18.0,
+                escape(&labels[n])
             );
         }
     }
@@ -126,6 +138,17 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+/// Every how many weeks a label goes under the axis, so that labels of `chars` characters on
+/// slots `slot` wide never touch.
+fn label_every(slot: f64, chars: usize) -> usize {
+    (((label_width(chars) + LABEL_GAP) / slot).ceil() as usize).max(1)
+}
+
+/// The width of a week label of `chars` characters, estimated on the wide side.
+fn label_width(chars: usize) -> f64 {
+    chars as f64 * CHARACTER_WIDTH * AXIS_FONT
 }
 
 /// A round top for the value axis, at least the highest bar: 1, 2 or 5 times a power of ten.
@@ -156,6 +179,29 @@ mod tests {
     #[test]
     fn the_axis_ends_at_a_round_number_above_the_highest_bar() {
         assert_eq!([0, 7, 10, 11, 120, 480, 501].map(axis_top), [10, 10, 10, 20, 200, 500, 1000]);
+    }
+
+    #[test]
+    fn week_labels_are_spread_so_that_they_never_touch() {
+        let slot = |weeks: f64| (WIDTH - PLOT_LEFT - 8.0) / weeks;
+        // "Nov 30" and "30.11.": six characters, about 55 units with the gap.
+        assert_eq!(label_every(slot(4.0), 6), 1);
+        assert_eq!(label_every(slot(12.0), 6), 1);
+        assert_eq!(label_every(slot(52.0), 6), 5);
+        let svg = svg(&[], Locale::En);
+        assert!(!svg.contains("week-label"), "no weeks, no labels: {svg}");
+        // The newest of 52 weeks is labelled, within the chart.
+        let weeks: Vec<WeekRow> = (0..52)
+            .map(|n| WeekRow {
+                week_start: format!("2026-{:02}-{:02}", 1 + n / 5, 1 + n % 5 * 6),
+                cells: vec![Cell::Shown(0); Reason::ALL.len()],
+                total: 0,
+            })
+            .collect();
+        let svg = super::svg(&weeks, Locale::En);
+        let last = svg.rsplit(r#"<text class="week-label" x=""#).next().unwrap();
+        let x: f64 = last[..last.find('"').unwrap()].parse().unwrap();
+        assert!(last.contains(">Nov 7<") && x + label_width("Nov 7".len()) / 2.0 <= WIDTH, "{last}");
     }
 
     #[test]

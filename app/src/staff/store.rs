@@ -12,21 +12,23 @@ pub mod sql {
     /// The Monday of the current week (the database's day, as the counters use).
     pub const THIS_WEEK: &str = "SELECT date_trunc('week', current_date)::date";
 
-    /// Deletions per week (its Monday) and reason from `$1` up to, not including, `$2`, of the
-    /// locale `$3` and the role `$4` (`NULL`: all). Reads the primary key's range of days.
-    pub const WEEKLY_COUNTS: &str = "SELECT date_trunc('week', day)::date AS week, reason, sum(deletions)::bigint
-           FROM deletion_reason_counts
-          WHERE day >= $1 AND day < $2
+    /// Deletions per week (its Monday) and reason from the week `$1` up to, not including, the
+    /// week `$2`, of the locale `$3` and the role `$4` (`NULL`: all). Reads the weekly rollup
+    /// (migration 0021) by its primary key's range of weeks.
+    pub const WEEKLY_COUNTS: &str = "SELECT week, reason, sum(deletions)::bigint
+           FROM deletion_reason_weeks
+          WHERE week >= $1 AND week < $2
             AND ($3::text IS NULL OR locale = $3) AND ($4::text IS NULL OR role = $4)
           GROUP BY 1, 2";
 
     /// The newest `$3` "Other" texts from `$1` up to `$2`, newest day first, of days with at
     /// least `$4` deletions in all (on a day with fewer, the day and the tombstones would
-    /// narrow a text down to a few accounts). Uses `deletion_other_texts_given_on_idx`.
+    /// narrow a text down to a few accounts). Reads `deletion_other_texts_day_text_idx` in
+    /// this order, each day's total from `deletion_reason_days`: the rows shown and no more.
     pub const OTHER_TEXTS: &str = "SELECT t.given_on, t.text
            FROM deletion_other_texts t
           WHERE t.given_on >= $1 AND t.given_on < $2
-            AND (SELECT sum(c.deletions) FROM deletion_reason_counts c WHERE c.day = t.given_on) >= $4
+            AND (SELECT d.deletions FROM deletion_reason_days d WHERE d.day = t.given_on) >= $4
           ORDER BY t.given_on DESC, t.text
           LIMIT $3";
 

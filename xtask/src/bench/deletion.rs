@@ -58,6 +58,11 @@ impl Driver {
         Ok(Driver { executable, database_url: database_url.to_owned() })
     }
 
+    /// The same bench executable on another database.
+    pub fn on(&self, database_url: &str) -> Driver {
+        Driver { executable: self.executable.clone(), database_url: database_url.to_owned() }
+    }
+
     fn command(&self, args: &[String]) -> Command {
         let mut cmd = Command::new(&self.executable);
         cmd.args(args).env("DATABASE_URL", &self.database_url).stdout(Stdio::piped()).stderr(Stdio::inherit());

@@ -9,10 +9,11 @@
 //! 5. other users' p99 (a page view and a write, over HTTP) during an erasure against idle;
 //! 6. the time to hydration against a static page (`browser.rs`);
 //! 7. every account page for the huge seller against a tiny one (`pages.rs`);
-//! 8. the huge account's data export: bytes per second, first byte, server memory (`export.rs`).
+//! 8. the huge account's data export: bytes per second, first byte, server memory (`export.rs`);
+//! 9. the staff's reason statistics with three years of them against none (`staff_reasons.rs`).
 //!
-//! Writes BENCHMARKS.md and benchmarks/*.svg (`report.rs`). `--only export` measures figure 8
-//! alone and rewrites only its section.
+//! Writes BENCHMARKS.md and benchmarks/*.svg (`report.rs`); `--only export` or
+//! `--only staff-reasons` measures figure 8 or 9 alone and rewrites only its part of BENCHMARKS.md.
 
 mod browser;
 mod deletion;
@@ -20,6 +21,7 @@ mod export;
 mod load;
 mod pages;
 mod report;
+mod staff_reasons;
 mod stats;
 
 use crate::huge::{self, show_progress, Psql, Size};
@@ -40,7 +42,7 @@ use std::time::{Duration, Instant};
 
 pub use report::Figures;
 
-const USAGE: &str = "usage: cargo xtask bench [--quick] [--only export]";
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--only export|staff-reasons]";
 const DATABASE: &str = "bench";
 const PAGE: &str = "/en/account/deactivate";
 const TINY_SQL: &str = include_str!("tiny.sql");
@@ -95,34 +97,48 @@ impl Plan {
     }
 }
 
-/// What the command line asks: `--quick`, and `--only export` (figure 8 alone).
+/// A figure measured on its own (`--only NAME`), its section of BENCHMARKS.md rewritten and
+/// the rest left as the last full run wrote it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Options {
-    pub quick: bool,
-    pub only_export: bool,
+pub enum Only {
+    /// Section 8 (`export`).
+    Export,
+    /// Section 9 (`staff-reasons`).
+    StaffReasons,
 }
 
-pub fn parse_args(args: &[String]) -> Result<Options> {
-    let mut options = Options { quick: false, only_export: false };
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
+/// What a run measured: everything, or one figure.
+enum Measured {
+    All(Box<Figures>),
+    StaffReasons(staff_reasons::StaffReasons),
+}
+
+/// `--quick` and `--only NAME`, in any order.
+pub fn parse_args(args: &[String]) -> Result<(bool, Option<Only>)> {
+    let (mut quick, mut only) = (false, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--quick" if !options.quick => options.quick = true,
-            "--only" if !options.only_export && rest.next().is_some_and(|figure| figure == "export") => {
-                options.only_export = true
-            }
-            _ => bail!("`{}` is not understood — {USAGE}", args.join(" ")),
+            "--quick" if !quick => quick = true,
+            "--only" if only.is_none() => match args.next().map(String::as_str) {
+                Some("export") => only = Some(Only::Export),
+                Some("staff-reasons") => only = Some(Only::StaffReasons),
+                other => bail!("`--only {}` names no figure (export, staff-reasons) — {USAGE}", other.unwrap_or_default()),
+            },
+            _ => bail!("`{arg}` is not understood — {USAGE}"),
         }
     }
-    Ok(options)
+    Ok((quick, only))
 }
 
 pub fn bench(args: &[String]) -> Result<ExitCode> {
-    let options = parse_args(args)?;
-    let plan = Plan::new(options.quick);
-    if options.only_export {
-        return export_alone(&plan);
-    }
+    let (quick, only) = parse_args(args)?;
+    let plan = Plan::new(quick);
+    let staff_reasons_only = match only {
+        Some(Only::Export) => return export_alone(&plan),
+        Some(Only::StaffReasons) => true,
+        None => false,
+    };
     let started = Instant::now();
     let ws = Workspace::load()?;
     tools::prepare(&ws, Purpose::Bench)?;
@@ -135,13 +151,26 @@ pub fn bench(args: &[String]) -> Result<ExitCode> {
     let url = database.create_database(DATABASE)?;
     println!("\n==> building the deletion bench (server/benches/deletion.rs)");
     let driver = Driver::build(&ws, &url)?;
-    let figures = measure(&ws, &plan, &url, &driver);
+    let measured = if staff_reasons_only {
+        Psql::new(&url)
+            .and_then(|psql| pin_database(&psql))
+            .and_then(|()| staff_reasons::measure(&ws, &plan, &database, &driver))
+            .map(Measured::StaffReasons)
+    } else {
+        measure(&ws, &plan, &database, &url, &driver).map(|f| Measured::All(Box::new(f)))
+    };
     let _ = database.drop_database(DATABASE);
     drop(database);
-    let figures = figures?;
-
-    let written = report::write(&ws.root, &figures)?;
-    println!("\n{}", report::summary_table(&figures));
+    let written = match measured? {
+        Measured::All(figures) => {
+            println!("\n{}", report::summary_table(&figures));
+            report::write(&ws.root, &figures)?
+        }
+        Measured::StaffReasons(figure) => {
+            println!("\n{}", report::staff_reasons_summary(&figure));
+            report::write_staff_reasons_only(&ws.root, &plan, &figure)?
+        }
+    };
     println!("written: {} ({:.0} s in all)", written.join(", "), started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
@@ -161,16 +190,20 @@ struct Accounts {
     huge_during_load: Vec<String>,
 }
 
-/// The release server on the served core, without its eraser (the bench's own eraser process
-/// does the erasures, batch by batch, timed), once it answers.
-fn start_server(ws: &Workspace, url: &str) -> Result<(StopOnDrop, SocketAddr)> {
+/// A release server on `url` (it migrates the database), pinned to the served core, without its
+/// eraser (the bench's own process erases, timed); its log in `target/<log>`.
+fn start_server(ws: &Workspace, url: &str, log: &str) -> Result<(StopOnDrop, SocketAddr)> {
     let addr = SocketAddr::from(([127, 0, 0, 1], net::free_port()?));
-    let log_path = ws.root.join("target/bench-server.log");
-    let log = std::fs::File::create(&log_path)
+    let log_path = ws.root.join("target").join(log);
+    let log_file = std::fs::File::create(&log_path)
         .map_err(|e| anyhow!("cannot create {}: {e} — check target/", log_path.display()))?;
     let mut cmd = pinned(server_command(ws, url, addr, &random_hex(32)?));
-    cmd.env("APP_ERASER", "0").env("RUST_LOG", "warn").stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
-    println!("\n==> starting the server on http://{addr}, core {} (log: target/bench-server.log)", load::SERVED_CORE);
+    cmd.env("APP_ERASER", "0")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone()?)
+        .stderr(log_file);
+    println!("\n==> starting the server on http://{addr}, core {} (log: target/{log})", load::SERVED_CORE);
     let mut server = StopOnDrop(process::spawn(&mut cmd)?);
     if !wait_until_ready(&mut server.0, addr)? {
         bail!("the server did not start: {}", process::log_tail(&log_path, 20));
@@ -191,7 +224,7 @@ fn export_alone(plan: &Plan) -> Result<ExitCode> {
     let _ = database.drop_database(DATABASE);
     let url = database.create_database(DATABASE)?;
     let figure = (|| {
-        let (server, addr) = start_server(&ws, &url)?;
+        let (server, addr) = start_server(&ws, &url, "bench-server.log")?;
         let psql = Psql::new(&url)?;
         pin_database(&psql)?;
         println!(
@@ -214,8 +247,8 @@ fn export_alone(plan: &Plan) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Figures> {
-    let (server, addr) = start_server(ws, url)?;
+fn measure(ws: &Workspace, plan: &Plan, database: &TestServer, url: &str, driver: &Driver) -> Result<Figures> {
+    let (server, addr) = start_server(ws, url, "bench-server.log")?;
     let psql = Psql::new(url)?;
     pin_database(&psql)?;
     let accounts = make_accounts(&psql, plan)?;
@@ -341,8 +374,12 @@ fn measure(ws: &Workspace, plan: &Plan, url: &str, driver: &Driver) -> Result<Fi
         other_users_rounds.push(round);
     }
 
+    println!("\n==> 9. the staff's reason statistics: three years of them against none");
+    let staff_reasons = staff_reasons::measure(ws, plan, database, driver)?;
+
     Ok(Figures {
         plan: *plan,
+        staff_reasons,
         machine: report::machine(),
         resources: browser.resources,
         ssr,
@@ -499,12 +536,13 @@ mod tests {
 
     #[test]
     fn arguments_and_plans() {
-        let args = |text: &str| text.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
-        assert_eq!(parse_args(&[]).unwrap(), Options { quick: false, only_export: false });
-        assert_eq!(parse_args(&args("--quick")).unwrap(), Options { quick: true, only_export: false });
-        assert_eq!(parse_args(&args("--only export --quick")).unwrap(), Options { quick: true, only_export: true });
-        for wrong in ["--slow", "--only", "--only pages", "--quick --quick"] {
-            assert!(parse_args(&args(wrong)).is_err(), "{wrong}");
+        let args = |list: &[&str]| parse_args(&list.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        assert_eq!(args(&[]).unwrap(), (false, None));
+        assert_eq!(args(&["--quick"]).unwrap(), (true, None));
+        assert_eq!(args(&["--only", "staff-reasons", "--quick"]).unwrap(), (true, Some(Only::StaffReasons)));
+        assert_eq!(args(&["--only", "export"]).unwrap(), (false, Some(Only::Export)));
+        for wrong in [&["--slow"][..], &["--only"], &["--only", "hydration"], &["--quick", "--quick"]] {
+            assert!(args(wrong).is_err(), "{wrong:?}");
         }
         let full = Plan::new(false);
         assert_eq!(full.huge, Size { messages: 1_000_000, orders: 100_000 }, "the 1.2-million-row account");

@@ -18,7 +18,7 @@ pub const PAGES: [(&str, &str); 6] = [
     ("deactivate", "/en/account/deactivate"),
 ];
 
-/// One page's runs, one per round.
+/// One page's runs, one per round: `huge` on the side with the data, `tiny` on the baseline.
 pub struct AccountPage {
     pub name: &'static str,
     pub path: &'static str,
@@ -26,31 +26,49 @@ pub struct AccountPage {
     pub huge: Vec<Load>,
 }
 
+/// A signed-in browser of one server: its address and session cookie.
+#[derive(Clone, Copy)]
+pub struct Side<'a> {
+    pub addr: SocketAddr,
+    pub cookie: &'a str,
+}
+
 pub fn measure(plan: &Plan, addr: SocketAddr, huge_cookie: &str, tiny_cookie: &str) -> Result<Vec<AccountPage>> {
-    let mut pages: Vec<AccountPage> =
-        PAGES.iter().map(|&(name, path)| AccountPage { name, path, tiny: Vec::new(), huge: Vec::new() }).collect();
-    let request = |path: &str, cookie| Request {
-        url: format!("http://{addr}{path}"),
-        cookie: Some(cookie),
-        form: None,
-        keep_alive: false,
-    };
-    for page in &pages {
-        for cookie in [tiny_cookie, huge_cookie] {
-            let (status, _) = crate::net::http_get(addr, page.path, &[("Cookie", &format!("session={cookie}"))])?;
+    compare(plan, &PAGES, Side { addr, cookie: huge_cookie }, Side { addr, cookie: tiny_cookie })
+}
+
+/// Each of `pages` (a name and a path) for `huge` against `tiny`: each must answer 200, then
+/// `plan.rounds` rounds, page by page, the two sides interleaved.
+pub fn compare(
+    plan: &Plan,
+    pages: &[(&'static str, &'static str)],
+    huge: Side,
+    tiny: Side,
+) -> Result<Vec<AccountPage>> {
+    let mut measured: Vec<AccountPage> =
+        pages.iter().map(|&(name, path)| AccountPage { name, path, tiny: Vec::new(), huge: Vec::new() }).collect();
+    for page in &measured {
+        for side in [tiny, huge] {
+            let (status, _) =
+                crate::net::http_get(side.addr, page.path, &[("Cookie", &format!("session={}", side.cookie))])?;
             if status != 200 {
-                bail!("GET {} signed in answered {status} — see target/bench-server.log", page.path);
+                bail!("GET {} signed in answered {status} — see the bench server's log in target/", page.path);
             }
         }
     }
     for round in 1..=plan.rounds {
-        for page in &mut pages {
-            let tiny = load::oha(&request(page.path, tiny_cookie), Pace::Closed { connections: 1 }, plan.page_time)?;
-            let huge = load::oha(&request(page.path, huge_cookie), Pace::Closed { connections: 1 }, plan.page_time)?;
-            println!("  round {round}, {}: p50 huge {:.2} ms, tiny {:.2} ms", page.name, huge.p50_ms, tiny.p50_ms);
+        for page in &mut measured {
+            let tiny = load::oha(&request(tiny, page.path), Pace::Closed { connections: 1 }, plan.page_time)?;
+            let huge = load::oha(&request(huge, page.path), Pace::Closed { connections: 1 }, plan.page_time)?;
+            println!("  round {round}, {}: p50 {:.2} ms, baseline {:.2} ms", page.name, huge.p50_ms, tiny.p50_ms);
             page.tiny.push(tiny);
             page.huge.push(huge);
         }
     }
-    Ok(pages)
+    Ok(measured)
+}
+
+/// A GET of `path` by `side`, each request on a new connection.
+fn request<'a>(side: Side<'a>, path: &str) -> Request<'a> {
+    Request { url: format!("http://{}{path}", side.addr), cookie: Some(side.cookie), form: None, keep_alive: false }
 }

@@ -5,6 +5,7 @@ use super::browser::Resource;
 use super::deletion::{Batch, Deletion};
 use super::load::Load;
 use super::pages::AccountPage;
+use super::staff_reasons::StaffReasons;
 use super::stats::{max, median, percentile, ratio};
 use super::{Plan, BATCH_SIZE};
 use anyhow::{Context, Result};
@@ -22,6 +23,7 @@ pub const ERASURE_BUDGET: f64 = 2.5;
 pub const BATCH_BUDGET_MS: f64 = 100.0;
 pub const OTHER_USERS_BUDGET: f64 = 1.5;
 pub const ACCOUNT_PAGE_BUDGET: f64 = 1.5;
+pub const STAFF_REASONS_BUDGET: f64 = 1.5;
 /// Where the signed-in page's time goes, written by hand; BENCHMARKS.md includes it.
 pub const BREAKDOWN: &str = "benchmarks/ssr-breakdown.md";
 /// What the wasm's bytes are, written by hand; BENCHMARKS.md includes it under section 1.
@@ -123,6 +125,7 @@ pub struct Figures {
     pub static_ms: Vec<f64>,
     pub account_pages: Vec<AccountPage>,
     pub export: super::export::ExportFigure,
+    pub staff_reasons: StaffReasons,
     /// `benchmarks/ssr-breakdown.md`: where the signed-in page's time goes, measured by hand
     /// (profiles need tools the bench does not install), shown under section 2.
     pub breakdown: Option<String>,
@@ -313,15 +316,36 @@ impl Figures {
                 ACCOUNT_PAGE_BUDGET,
             ));
         }
+        lines.extend(staff_reasons_lines(&self.staff_reasons));
         lines
     }
 }
 
-pub fn summary_table(f: &Figures) -> String {
-    let mut s = String::from(
-        "| figure | measured | baseline | result | budget | verdict |\n| --- | --- | --- | --- | --- | --- |\n",
-    );
-    for l in f.lines() {
+/// Section 8's lines: each page's p50 with the history against empty statistics.
+fn staff_reasons_lines(r: &StaffReasons) -> Vec<Line> {
+    r.pages
+        .iter()
+        .map(|page| {
+            latency_ratio_line(
+                &format!(
+                    "9. staff reasons, {}, p50: {} deletions vs none",
+                    page.name,
+                    short(r.history.deletions as f64)
+                ),
+                median_p50(&page.huge),
+                median_p50(&page.tiny),
+                STAFF_REASONS_BUDGET,
+            )
+        })
+        .collect()
+}
+
+const SUMMARY_HEADER: &str =
+    "| figure | measured | baseline | result | budget | verdict |\n| --- | --- | --- | --- | --- | --- |\n";
+
+fn summary_rows(lines: &[Line]) -> String {
+    let mut s = String::new();
+    for l in lines {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} |",
@@ -334,6 +358,49 @@ pub fn summary_table(f: &Figures) -> String {
         );
     }
     s
+}
+
+pub fn summary_table(f: &Figures) -> String {
+    format!("{SUMMARY_HEADER}{}", summary_rows(&f.lines()))
+}
+
+/// The summary of `--only staff-reasons`.
+pub fn staff_reasons_summary(r: &StaffReasons) -> String {
+    format!("{SUMMARY_HEADER}{}", summary_rows(&staff_reasons_lines(r)))
+}
+
+/// `--only staff-reasons`: BENCHMARKS.md as the last run wrote it, with section 9's summary
+/// lines and section replaced (or added).
+pub fn write_staff_reasons_only(root: &Path, plan: &Plan, r: &StaffReasons) -> Result<Vec<String>> {
+    let path = root.join("BENCHMARKS.md");
+    let before = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
+    let rows = summary_rows(&staff_reasons_lines(r));
+    let after = splice_section(&before, "9.", &rows, &staff_reasons_section(plan, r, true));
+    std::fs::write(&path, after).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(vec!["BENCHMARKS.md".to_owned()])
+}
+
+/// `markdown` with the summary rows of section `number` (`| 8. …`) replaced by `rows` (after the
+/// summary table's last row), and its `## 8. …` section by `section` (appended if absent).
+fn splice_section(markdown: &str, number: &str, rows: &str, section: &str) -> String {
+    let row_prefix = format!("| {number} ");
+    let mut lines: Vec<&str> = markdown.lines().filter(|l| !l.starts_with(&row_prefix)).collect();
+    let first_heading = lines.iter().position(|l| l.starts_with("## ")).unwrap_or(lines.len());
+    let insert_at = lines[..first_heading].iter().rposition(|l| l.starts_with("| ")).map_or(first_heading, |i| i + 1);
+    let new_rows: Vec<&str> = rows.lines().collect();
+    lines.splice(insert_at..insert_at, new_rows);
+    let mut text = lines.join("\n");
+    text.push('\n');
+    let heading = format!("\n## {number} ");
+    let section = format!("\n{}\n", section.trim());
+    match text.find(&heading) {
+        Some(start) => {
+            let end = text[start + 1..].find("\n## ").map_or(text.len(), |i| start + 1 + i);
+            text.replace_range(start..end, &section);
+        }
+        None => text.push_str(&section),
+    }
+    text
 }
 
 /// What this machine is, for the record.
@@ -585,11 +652,20 @@ fn markdown(f: &Figures) -> String {
         f.plan.page_time.as_secs(),
         f.plan.rounds
     );
+    push_page_rounds(&mut s, &f.account_pages, "huge", "tiny");
+    s.push('\n');
+    s.push_str(&super::export::section(&f.export, command));
+    s.push_str(&staff_reasons_section(&f.plan, &f.staff_reasons, false));
+    s
+}
+
+/// A row per page and round: each side's rate and p50 / p99.
+fn push_page_rounds(s: &mut String, pages: &[AccountPage], huge: &str, tiny: &str) {
     let _ = writeln!(
         s,
-        "| round | page | huge req/s | huge p50 / p99 | tiny req/s | tiny p50 / p99 |\n| --- | --- | --- | --- | --- | --- |"
+        "| round | page | {huge} req/s | {huge} p50 / p99 | {tiny} req/s | {tiny} p50 / p99 |\n| --- | --- | --- | --- | --- | --- |"
     );
-    for page in &f.account_pages {
+    for page in pages {
         for (round, (huge, tiny)) in page.huge.iter().zip(&page.tiny).enumerate() {
             let _ = writeln!(
                 s,
@@ -606,8 +682,35 @@ fn markdown(f: &Figures) -> String {
             );
         }
     }
-    s.push('\n');
-    s.push_str(&super::export::section(&f.export, command));
+}
+
+/// Section 9; `alone` when `--only staff-reasons` measured it apart from the other sections.
+fn staff_reasons_section(plan: &Plan, r: &StaffReasons, alone: bool) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\n## 9. The staff's reason statistics: three years of them against none\n\n{}The staff page \
+         (`/en/staff/reasons`: the session and the staff role, the counters, the \"Other\" texts, the SVG chart and the \
+         table) and its CSV, for a staff member with a password just entered, from two server processes, each on a \
+         database of its own on the same cluster: one with {} deletions over {} days in the statistics (the seeder of \
+         `cargo xtask reason-history`, {:.0} s), one with none. One connection, closed loop, a new connection per \
+         request, {} s per page and side, the two interleaved, {} rounds. The summary compares the medians over the \
+         rounds of the p50s.\n",
+        if alone {
+            format!(
+                "Measured alone by `cargo xtask bench --only staff-reasons{}`; the other sections are from the run named above. ",
+                if plan.quick { " --quick" } else { "" }
+            )
+        } else {
+            String::new()
+        },
+        r.history.deletions,
+        r.history.days,
+        r.seeding_s,
+        plan.page_time.as_secs(),
+        plan.rounds
+    );
+    push_page_rounds(&mut s, &r.pages, "3 years", "empty");
     s
 }
 
@@ -734,6 +837,28 @@ mod tests {
         assert_eq!(
             plain,
             r#"<html><head><link rel="stylesheet" href="/pkg/a.css"></head><body><p>Hi</p></body></html>"#
+        );
+    }
+
+    #[test]
+    fn one_sections_lines_and_text_are_replaced_and_the_rest_kept() {
+        let old = "# Benchmarks\n\n| figure | x |\n| --- | --- |\n| 7. a | 1 |\n| 8. old | 2 |\n\n## 7. Pages\n\nseven\n\n## 8. Old\n\nold text\n";
+        let new = splice_section(old, "8.", "| 8. new | 3 |\n| 8. newer | 4 |\n", "## 8. New\n\nnew text\n");
+        assert_eq!(
+            new,
+            "# Benchmarks\n\n| figure | x |\n| --- | --- |\n| 7. a | 1 |\n| 8. new | 3 |\n| 8. newer | 4 |\n\n## 7. Pages\n\nseven\n\n## 8. New\n\nnew text\n"
+        );
+        assert_eq!(splice_section(&new, "8.", "| 8. new | 3 |\n| 8. newer | 4 |\n", "## 8. New\n\nnew text\n"), new);
+        // A file without the section gets it at the end; a later section stays after it.
+        let without = "# B\n\n| f |\n| 7. a |\n\n## 7. P\n\nseven\n";
+        assert_eq!(
+            splice_section(without, "8.", "| 8. n |\n", "## 8. N\n"),
+            "# B\n\n| f |\n| 7. a |\n| 8. n |\n\n## 7. P\n\nseven\n\n## 8. N\n"
+        );
+        let between = "# B\n\n| f |\n| 8. o |\n\n## 8. O\n\nold\n\n## 9. L\n\nlater\n";
+        assert_eq!(
+            splice_section(between, "8.", "| 8. n |\n", "## 8. N\n"),
+            "# B\n\n| f |\n| 8. n |\n\n## 8. N\n\n## 9. L\n\nlater\n"
         );
     }
 
