@@ -123,7 +123,9 @@ pub fn parse_args(args: &[String]) -> Result<(bool, Option<Only>)> {
             "--only" if only.is_none() => match args.next().map(String::as_str) {
                 Some("export") => only = Some(Only::Export),
                 Some("staff-reasons") => only = Some(Only::StaffReasons),
-                other => bail!("`--only {}` names no figure (export, staff-reasons) — {USAGE}", other.unwrap_or_default()),
+                other => {
+                    bail!("`--only {}` names no figure (export, staff-reasons) — {USAGE}", other.unwrap_or_default())
+                }
             },
             _ => bail!("`{arg}` is not understood — {USAGE}"),
         }
