@@ -111,7 +111,7 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
         out.push_str("</g>");
         // Counted back from the newest week, which always has its label; under its bar, but
         // never past the chart's edge (the newest week's bar is near it).
-        if (weeks.len() - 1 - n) % label_every == 0 {
+        if (weeks.len() - 1 - n).is_multiple_of(label_every) {
             let half = label_width(labels[n].chars().count()) / 2.0;
             let _ = write!(
                 out,
