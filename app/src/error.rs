@@ -128,6 +128,12 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
+        // No connection came free in time: the server is saturated, not broken; the honest
+        // answer is to try again shortly.
+        if matches!(error, sqlx::Error::PoolTimedOut) {
+            tracing::warn!("no database connection came free in time");
+            return AppError::Busy { retry_after_secs: 1 };
+        }
         tracing::error!(%error, "database error");
         AppError::Internal
     }

@@ -4,23 +4,30 @@
 use crate::locale_redirect::cookie;
 use app::{
     auth::session::{self, SessionToken},
+    i18n::{negotiate, Locale, LOCALE_COOKIE},
     server_context::ServerContext,
 };
 use axum::{
     extract::{Request, State},
-    http::{header, HeaderValue},
+    http::{header, HeaderValue, StatusCode},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
+
 pub async fn resolve_session(State(ctx): State<ServerContext>, mut request: Request, next: Next) -> Response {
     let Some(raw) = cookie(request.headers(), session::cookie_name(ctx.secure_cookies)) else {
         return next.run(request).await;
     };
     let signed_in = match SessionToken::from_cookie(&raw) {
-        Some(token) => session::resolve(&ctx.pool, token).await.unwrap_or_else(|error| {
-            tracing::error!(%error, "could not resolve a session");
-            None
-        }),
+        Some(token) => match session::resolve(&ctx.pool, token).await {
+            Ok(signed_in) => signed_in,
+            // The database did not answer (saturated, restarting): the session may well be
+            // good, so it is neither taken as signed out nor cleared; the person tries again.
+            Err(error) => {
+                tracing::error!(%error, "could not resolve a session");
+                return busy(&request);
+            }
+        },
         None => None,
     };
     let stale = signed_in.is_none();
@@ -34,4 +41,22 @@ pub async fn resolve_session(State(ctx): State<ServerContext>, mut request: Requ
         response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&clear).expect("ASCII cookie"));
     }
     response
+}
+
+/// `503` with `Retry-After` and the "busy" message in the language of the page asked for (its
+/// path's first segment), else the visitor's.
+fn busy(request: &Request) -> Response {
+    let headers = request.headers();
+    let locale = request.uri().path().split('/').nth(1).and_then(Locale::from_path_segment).unwrap_or_else(|| {
+        negotiate(
+            cookie(headers, LOCALE_COOKIE).as_deref(),
+            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+        )
+    });
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::RETRY_AFTER, "1")],
+        locale.messages().error_busy.text,
+    )
+        .into_response()
 }

@@ -79,7 +79,7 @@ async fn a_password_change_ends_every_other_session_and_lends_them_nothing() {
 }
 
 /// Sends `form` to `endpoint` 50 times at once, each from the browser `browsers` gives, and
-/// returns how many answers had each status; every 429 must say when to retry.
+/// returns how many answers had each status; every 429 and 503 must say when to retry.
 async fn fifty_at_once(
     browsers: impl Fn() -> TestApp,
     endpoint: &'static str,
@@ -93,7 +93,7 @@ async fn fifty_at_once(
                 barrier.wait().await;
                 let response = browser.post_form(endpoint, &form).await;
                 let status = response.status();
-                if status == StatusCode::TOO_MANY_REQUESTS {
+                if [StatusCode::TOO_MANY_REQUESTS, StatusCode::SERVICE_UNAVAILABLE].contains(&status) {
                     let wait: u64 = response.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
                     assert!((1..=900).contains(&wait), "Retry-After {wait}");
                 }
@@ -128,11 +128,13 @@ async fn fifty_parallel_wrong_passwords_get_at_most_five_checked_on_every_endpoi
         // Act
         let statuses = fifty_at_once(browsers, endpoint, wrong).await;
 
-        // Assert: at most the limit were checked (401/422), the rest refused before the hash
-        let checked: usize = statuses.iter().filter(|(s, _)| **s != 429).map(|(_, n)| n).sum();
+        // Assert: at most the limit were checked (401/422), the rest refused before the hash:
+        // by the limit (429), or busy (503) when a saturated machine had no database
+        // connection free for them in time
+        let checked: usize = statuses.iter().filter(|(s, _)| ![429, 503].contains(*s)).map(|(_, n)| n).sum();
         assert!(checked <= 5, "{endpoint}: {statuses:?}");
-        assert_eq!(statuses.get(&429).copied().unwrap_or(0), 50 - checked, "{endpoint}: {statuses:?}");
-        assert!(statuses.keys().all(|s| [401, 422, 429].contains(s)), "{endpoint}: {statuses:?}");
+        assert!(statuses.get(&429).is_some(), "{endpoint}: {statuses:?}");
+        assert!(statuses.keys().all(|s| [401, 422, 429, 503].contains(s)), "{endpoint}: {statuses:?}");
 
         // Act: the right password, within the window
         let right = right.unwrap_or_else(|| vec![("locale", "en"), ("email", EMAIL), ("password", PASSWORD)]);

@@ -1,7 +1,9 @@
 //! The request pool (`server::database::connect`): no ping on a busy connection, a ping on one
 //! that sat idle, so a connection the database dropped meanwhile is replaced, not handed out.
+//! And a database that does not answer a session's lookup: busy, not signed out.
 
-use crate::helpers::fresh_database;
+use crate::helpers::{fresh_database, TestApp};
+use reqwest::{header, StatusCode};
 use server::database::{connect, PING_AFTER_IDLE};
 use sqlx::{Connection, PgConnection};
 use std::time::Duration;
@@ -29,4 +31,27 @@ async fn a_connection_the_database_dropped_while_it_sat_idle_is_replaced_before_
     // Assert
     let next = next.expect("the query is answered in time").expect("the dead connection was replaced, not used");
     assert_ne!(next, first);
+}
+
+#[tokio::test]
+async fn a_session_the_database_cannot_look_up_is_busy_and_stays_signed_in() {
+    // Arrange: a signed-in browser, and the sessions table out of the server's reach
+    let app = TestApp::spawn().await;
+    assert_eq!(app.sign_up("busy@example.com", "correct horse battery").await.status(), StatusCode::OK);
+    sqlx::query("ALTER TABLE sessions RENAME TO sessions_away").execute(&app.pool).await.unwrap();
+
+    // Act
+    let page = app.client.get(app.url("/fi/account")).send().await.unwrap();
+
+    // Assert: busy, in the page's language, with the session cookie left alone
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(page.headers()[header::RETRY_AFTER], "1");
+    assert!(page.headers().get(header::SET_COOKIE).is_none(), "{:?}", page.headers());
+    assert_eq!(page.text().await.unwrap(), app::i18n::Locale::Fi.messages().error_busy.text);
+
+    // Act: the database answers again
+    sqlx::query("ALTER TABLE sessions_away RENAME TO sessions").execute(&app.pool).await.unwrap();
+
+    // Assert: the same browser is still signed in
+    assert_eq!(app.viewer_name().await.as_deref(), Some("Test Person"));
 }
