@@ -78,8 +78,7 @@ fn run_all(report: &mut Report) -> Result<()> {
     report.add("rust tests", counts);
     report.skipped(skips);
 
-    // Both builds write target/release/server: the one with the fixtures API first (and kept as
-    // a copy), the production one last, so that what stays there is the production server.
+    // The server with the fixtures API first (kept as a copy), the production one last.
     let fixtures_server = build_fixtures_server(&ws)?;
     report.add("e2e build", Counts::of_check(fixtures_server.is_some()));
     announce("cargo leptos build --release");
@@ -158,19 +157,18 @@ fn rust_tests(ws: &Workspace, database: &TestServer, mail: &MailCatcher) -> Resu
 }
 
 /// Builds the server with the fixtures API (`--features test-fixtures`, release profile) and
-/// keeps a copy of it in the target directory, since the production build that follows replaces
-/// target/release/server. The same target directory as that build: the app, most of the
-/// compile, is then built once for both. None if it did not build.
+/// keeps a copy of it in the target directory. None if it did not build.
 fn build_fixtures_server(ws: &Workspace) -> Result<Option<PathBuf>> {
     let mut cmd = cargo();
     cmd.args(["build", "--release", "--package=server", "--bin=server", "--no-default-features"])
-        .args(["--features", "test-fixtures"])
+        .args(["--features", "test-fixtures", "--target-dir"])
+        .arg(with_fixtures_target(ws))
         .current_dir(&ws.root);
     announce(&process::display(&cmd));
     if !process::succeeds(&mut cmd)? {
         return Ok(None);
     }
-    let built = &ws.target_dir.join("release/server");
+    let built = &with_fixtures_target(ws).join("release/server");
     let kept = ws.target_dir.join(FIXTURES_SERVER);
     if !contains(built, FIXTURES_MARKER)? {
         eprintln!(
@@ -191,6 +189,14 @@ fn build_fixtures_server(ws: &Workspace) -> Result<Option<PathBuf>> {
         })?;
     println!("kept the server with the fixtures API as {}", kept.display());
     Ok(Some(kept))
+}
+
+/// Where the release build with the `test-fixtures` feature goes: a target directory of its
+/// own. cargo-leptos builds the production server with its own environment (the `LEPTOS_*`
+/// variables), which makes ring, rustls, lettre, the app and the server compile again whenever
+/// the two builds take turns in one directory (seen in CI's log); apart, each stays warm.
+fn with_fixtures_target(ws: &Workspace) -> PathBuf {
+    ws.target_dir.join("with-fixtures")
 }
 
 /// Whether the file at `path` holds `needle` anywhere.
