@@ -143,14 +143,7 @@ pub fn bench(args: &[String]) -> Result<ExitCode> {
     };
     let started = Instant::now();
     let ws = Workspace::load()?;
-    tools::prepare(&ws, Purpose::Bench)?;
-    println!("\n==> cargo leptos build --release");
-    if !build_release(&ws)? {
-        bail!("`cargo leptos build --release` failed — fix the errors above");
-    }
-    let database = TestServer::start()?;
-    let _ = database.drop_database(DATABASE);
-    let url = database.create_database(DATABASE)?;
+    let (database, url) = release_and_database(&ws)?;
     println!("\n==> building the deletion bench (server/benches/deletion.rs)");
     let driver = Driver::build(&ws, &url)?;
     let measured = if staff_reasons_only {
@@ -213,18 +206,25 @@ fn start_server(ws: &Workspace, url: &str, log: &str) -> Result<(StopOnDrop, Soc
     Ok((server, addr))
 }
 
-/// `--only export`: figure 8 on a fresh huge account, written into BENCHMARKS.md in place of
-/// its old section.
-fn export_alone(plan: &Plan) -> Result<ExitCode> {
-    let ws = Workspace::load()?;
-    tools::prepare(&ws, Purpose::Bench)?;
+/// What every run needs first: the tools, the release build, and a fresh `bench` database on a
+/// throwaway cluster (stopped when the returned server is dropped).
+fn release_and_database(ws: &Workspace) -> Result<(TestServer, String)> {
+    tools::prepare(ws, Purpose::Bench)?;
     println!("\n==> cargo leptos build --release");
-    if !build_release(&ws)? {
+    if !build_release(ws)? {
         bail!("`cargo leptos build --release` failed — fix the errors above");
     }
     let database = TestServer::start()?;
     let _ = database.drop_database(DATABASE);
     let url = database.create_database(DATABASE)?;
+    Ok((database, url))
+}
+
+/// `--only export`: figure 8 on a fresh huge account, written into BENCHMARKS.md in place of
+/// its old section.
+fn export_alone(plan: &Plan) -> Result<ExitCode> {
+    let ws = Workspace::load()?;
+    let (database, url) = release_and_database(&ws)?;
     let figure = (|| {
         let (server, addr) = start_server(&ws, &url, "bench-server.log")?;
         let psql = Psql::new(&url)?;
