@@ -29,7 +29,8 @@ pub enum AppError {
     AlreadyDeleted,
     /// Too many attempts: try again after this many seconds.
     RateLimited { retry_after_secs: u64 },
-    /// The server is saturated (password hashing): try again after this many seconds.
+    /// The server is saturated (password hashing, no free database connection) or its database is
+    /// out of reach for a moment (a restart): try again after this many seconds.
     Busy { retry_after_secs: u64 },
     /// The request could not be read as the server function's form (a body that is not UTF-8
     /// or not a form, a field missing or not of its type): the app's own pages never send one.
@@ -87,7 +88,7 @@ impl AppError {
         (422, "`Invalid`: the fields' problems, each with the field's name; nothing changed."),
         (429, "`RateLimited`: too many attempts; `Retry-After` says when to try again."),
         (500, "`Internal`: the server failed; the details are in its log, never in the answer."),
-        (503, "`Busy`: the server is saturated; `Retry-After` says when to try again."),
+        (503, "`Busy`: the server is saturated or its database out of reach for a moment; `Retry-After` says when to try again."),
     ];
 
     /// The field problems, if this is a validation error.
@@ -128,14 +129,29 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        // No connection came free in time: the server is saturated, not broken; the honest
-        // answer is to try again shortly.
-        if matches!(error, sqlx::Error::PoolTimedOut) {
-            tracing::warn!("no database connection came free in time");
+        // The database is out of reach for a moment (no connection came free, or the one in hand
+        // was dropped by a restart or a crash), not broken: the honest answer is to try again
+        // shortly. The pool replaces a dropped connection, so the retry finds a live one.
+        if database_out_of_reach(&error) {
+            tracing::warn!(%error, "the database is out of reach for now");
             return AppError::Busy { retry_after_secs: 1 };
         }
         tracing::error!(%error, "database error");
         AppError::Internal
+    }
+}
+
+/// Errors of reaching the database rather than of the statement: the pool's, the connection's,
+/// and PostgreSQL's own "connection exception" (SQLSTATE class 08), "shutting down or starting
+/// up" (57P01 to 57P03) and "too many connections" (53300).
+#[cfg(feature = "ssr")]
+fn database_out_of_reach(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(database) => database
+            .code()
+            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")),
+        _ => false,
     }
 }
 
