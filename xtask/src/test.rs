@@ -78,9 +78,10 @@ fn run_all(report: &mut Report) -> Result<()> {
     report.add("rust tests", counts);
     report.skipped(skips);
 
-    // The server with the fixtures API first (kept as a copy), the production one last.
-    let fixtures_server = build_fixtures_server(&ws)?;
-    report.add("e2e build", Counts::of_check(fixtures_server.is_some()));
+    // The fixtures tests built the server with the fixtures API (kept as a copy); the production
+    // one is built next.
+    let fixtures_server = keep_fixtures_server(&ws)?;
+    report.add("e2e server", Counts::of_check(fixtures_server.is_some()));
     announce("cargo leptos build --release");
     let built = build_release(&ws)?;
     report.add("wasm build", Counts::of_check(built));
@@ -156,28 +157,26 @@ fn rust_tests(ws: &Workspace, database: &TestServer, mail: &MailCatcher) -> Resu
     Ok((counts, skips))
 }
 
-/// Builds the server with the fixtures API (`--features test-fixtures`, release profile) and
-/// keeps a copy of it in the target directory. None if it did not build.
-fn build_fixtures_server(ws: &Workspace) -> Result<Option<PathBuf>> {
-    let mut cmd = cargo();
-    cmd.args(["build", "--release", "--package=server", "--bin=server", "--no-default-features"])
-        .args(["--features", "test-fixtures", "--target-dir"])
-        .arg(with_fixtures_target(ws))
-        .current_dir(&ws.root);
-    announce(&process::display(&cmd));
-    if !process::succeeds(&mut cmd)? {
-        return Ok(None);
-    }
-    let built = &with_fixtures_target(ws).join("release/server");
+/// Keeps a copy of the server with the fixtures API that the fixtures tests built (debug profile,
+/// `--features server/test-fixtures`: the binary their integration tests start), for Playwright.
+/// None if it is not there or has no fixtures API (those tests did not build).
+///
+/// A debug build, not a release one: it costs no build of its own (a release build took 3 to 8
+/// minutes of the suite), and with the dependencies at opt-level 1 it serves the journeys fast
+/// enough. The release build is still made and checked (`release_has_no_fixtures_api`) and is
+/// what `cargo xtask bench` measures.
+fn keep_fixtures_server(ws: &Workspace) -> Result<Option<PathBuf>> {
+    let built = &ws.target_dir.join("debug/server");
     let kept = ws.target_dir.join(FIXTURES_SERVER);
-    if !contains(built, FIXTURES_MARKER)? {
+    announce(&format!("keeping {} (built by the fixtures tests) for Playwright", built.display()));
+    if !built.exists() || !contains(built, FIXTURES_MARKER)? {
         eprintln!(
-            "{} has no fixtures API right after it was built with it: did another build replace it?",
+            "{} is missing or has no fixtures API: the fixtures tests (`--features server/test-fixtures`) did not build it",
             built.display()
         );
         return Ok(None);
     }
-    // A copy, not a link: the next build replaces the file at target/release/server.
+    // A copy, not a link: the next debug build replaces the file at target/debug/server.
     fs::create_dir_all(kept.parent().expect("a path in the target directory"))
         .and_then(|()| fs::copy(built, &kept))
         .map_err(|e| {
@@ -189,14 +188,6 @@ fn build_fixtures_server(ws: &Workspace) -> Result<Option<PathBuf>> {
         })?;
     println!("kept the server with the fixtures API as {}", kept.display());
     Ok(Some(kept))
-}
-
-/// Where the release build with the `test-fixtures` feature goes: a target directory of its
-/// own. cargo-leptos builds the production server with its own environment (the `LEPTOS_*`
-/// variables), which makes ring, rustls, lettre, the app and the server compile again whenever
-/// the two builds take turns in one directory (seen in CI's log); apart, each stays warm.
-fn with_fixtures_target(ws: &Workspace) -> PathBuf {
-    ws.target_dir.join("with-fixtures")
 }
 
 /// Whether the file at `path` holds `needle` anywhere.
