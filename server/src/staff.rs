@@ -56,10 +56,10 @@ pub async fn reasons_csv(State(ctx): State<ServerContext>, request: Request, nex
         return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message)
             .into_response();
     };
-    match report::load(&ctx.pool, filter, locale).await {
-        Ok(report) => {
+    match report::table(&ctx.pool, filter).await {
+        Ok(weeks) => {
             let disposition = format!("attachment; filename=\"reasons-{}-weeks.csv\"", filter.weeks);
-            let mut response = csv::table(&report, locale).into_response();
+            let mut response = csv::table(&weeks, locale).into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

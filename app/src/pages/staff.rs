@@ -10,7 +10,10 @@ use crate::{
     format,
     i18n::{fill, page_title, use_locale, use_messages, Locale, Messages, PseudoLocales, Text},
     pages::{account::deactivate::PasswordCheck, not_found::NotFound},
-    staff::{staff_reasons, Cell, ReasonSummary, ReasonsFilter, ReasonsReport, ReasonsState, Role, WEEK_CHOICES},
+    staff::{
+        staff_reasons, Cell, ReasonSummary, ReasonsFilter, ReasonsReport, ReasonsState, Role, WithoutChart,
+        WEEK_CHOICES,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,7 +25,7 @@ pub fn StaffReasonsPage() -> impl IntoView {
     let locale = use_locale();
     let query = use_query_map();
     let confirm = ServerAction::<ConfirmPassword>::new();
-    let report = Resource::new(
+    let report = Resource::<_, WithoutChart>::new_with_options(
         move || {
             let query = query.get();
             let value = |name: &str| query.get(name).unwrap_or_default();
@@ -40,6 +43,7 @@ pub fn StaffReasonsPage() -> impl IntoView {
                 filter.role.map_or("all", Role::code).to_owned(),
             )
         },
+        false,
     );
 
     view! {

@@ -47,8 +47,11 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
     let labels: Vec<String> = weeks.iter().map(|w| format::day_month(&w.week_start, locale)).collect();
     let label_every = label_every(slot, labels.iter().map(|l| l.chars().count()).max().unwrap_or(0));
     let bottom = PLOT_TOP + PLOT_HEIGHT;
+    // Escaped once, not once a segment.
+    let reason_labels: Vec<String> = Reason::ALL.iter().map(|r| escape(r.label(t).text)).collect();
+    let fewer_than_5 = escape(t.staff_fewer_than_5.text);
 
-    let mut out = String::new();
+    let mut out = String::with_capacity(8_192 + weeks.len() * Reason::ALL.len() * 192);
     let _ = write!(
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="reasons-chart" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="reasons-chart-title reasons-chart-desc"><title id="reasons-chart-title">{}</title><desc id="reasons-chart-desc">{}</desc><defs>"#,
@@ -79,19 +82,20 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
         let x = PLOT_LEFT + n as f64 * slot + (slot - bar) / 2.0;
         let date = format::date(&week.week_start, locale);
         let mut y = bottom;
+        // The segments' outline is the group's: written once a week, not once a segment.
         let _ = write!(
             out,
-            r#"<g class="week"><title>{}</title>"#,
+            r##"<g class="week" stroke="#111827" stroke-width="0.5"><title>{}</title>"##,
             escape(
                 &fill(t.staff_chart_week_total, &[("week", &date), ("count", &format::number(week.total, locale))])
                     .text
             )
         );
         for (i, (reason, cell)) in Reason::ALL.iter().zip(&week.cells).enumerate() {
-            let label = reason.label(t);
+            let label = &reason_labels[i];
             let Cell::Shown(deletions) = *cell else {
                 // Not drawn (it is not in the total either); the bar's title and the table say it.
-                let _ = write!(out, r#"<desc>{}: {}</desc>"#, escape(label.text), escape(t.staff_fewer_than_5.text));
+                let _ = write!(out, r#"<desc>{label}: {fewer_than_5}</desc>"#);
                 continue;
             };
             if deletions == 0 {
@@ -101,10 +105,9 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
             y -= h;
             let _ = write!(
                 out,
-                r##"<rect x="{x:.1}" y="{y:.2}" width="{bar:.1}" height="{h:.2}" fill="url(#reason-pattern-{i})" stroke="#111827" stroke-width="0.5" data-cell="{} {} {deletions}"><title>{}: {}</title></rect>"##,
+                r##"<rect x="{x:.1}" y="{y:.2}" width="{bar:.1}" height="{h:.2}" fill="url(#reason-pattern-{i})" data-cell="{} {} {deletions}"><title>{label}: {}</title></rect>"##,
                 week.week_start,
                 reason.code(),
-                escape(label.text),
                 escape(&format::number(deletions, locale))
             );
         }
@@ -125,7 +128,7 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
 
     // The legend: a swatch of each pattern beside the reason's name (long sentences: one a row).
     let legend_top = bottom + AXIS_LABELS;
-    for (i, reason) in Reason::ALL.iter().enumerate() {
+    for (i, label) in reason_labels.iter().enumerate() {
         let x = PLOT_LEFT;
         let y = legend_top + i as f64 * LEGEND_ROW;
         let _ = write!(
@@ -133,7 +136,7 @@ pub fn svg(weeks: &[WeekRow], locale: Locale) -> String {
             r##"<rect x="{x:.1}" y="{y:.1}" width="16" height="14" fill="url(#reason-pattern-{i})" stroke="#111827" stroke-width="0.5"/><text x="{:.1}" y="{:.1}" font-size="12">{}</text>"##,
             x + 22.0,
             y + 11.0,
-            escape(reason.label(t).text)
+            label
         );
     }
     out.push_str("</svg>");

@@ -1,11 +1,11 @@
 //! The table of the reason statistics as CSV (RFC 4180), with the same suppression as the page.
 
-use super::{Cell, ReasonsReport};
+use super::{Cell, WeekRow};
 use crate::{domain::deactivation::Reason, i18n::Locale};
 
 /// A header row (the week, each reason, the total) and a row per week; a hidden cell reads
 /// "fewer than 5" in `locale`'s words, as on the page.
-pub fn table(report: &ReasonsReport, locale: Locale) -> String {
+pub fn table(weeks: &[WeekRow], locale: Locale) -> String {
     let t = locale.messages();
     let mut out = String::new();
     let header = std::iter::once(t.staff_table_week)
@@ -13,7 +13,7 @@ pub fn table(report: &ReasonsReport, locale: Locale) -> String {
         .chain(std::iter::once(t.staff_table_total_shown))
         .map(|text| text.to_string());
     push_row(&mut out, header);
-    for week in &report.weeks {
+    for week in weeks {
         let cells = week.cells.iter().map(|cell| match cell {
             Cell::Shown(n) => n.to_string(),
             Cell::FewerThanFive => t.staff_fewer_than_5.to_string(),

@@ -206,6 +206,40 @@ pub enum ReasonsState {
     Ready(Box<ReasonsReport>),
 }
 
+/// How the page's report is sent for hydration: JSON without the chart. Hydration keeps the
+/// server's markup of an `inner_html` (tachys sets it only when it builds on the client), so
+/// the chart, a third of the page at 52 weeks, would only be sent twice (and escaped twice);
+/// the server function's own answer, which a refetch after the password form renders, keeps it.
+pub struct WithoutChart;
+
+impl leptos::server::codee::Encoder<Result<ReasonsState, AppError>> for WithoutChart {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(state: &Result<ReasonsState, AppError>) -> Result<String, serde_json::Error> {
+        let Ok(ReasonsState::Ready(report)) = state else { return serde_json::to_string(state) };
+        let without_chart = ReasonsReport {
+            filter: report.filter,
+            weeks: report.weeks.clone(),
+            reasons: report.reasons.clone(),
+            total: report.total,
+            previous_total: report.previous_total,
+            chart_svg: String::new(),
+            other_texts: report.other_texts.clone(),
+        };
+        serde_json::to_string(&Ok::<_, AppError>(ReasonsState::Ready(Box::new(without_chart))))
+    }
+}
+
+impl leptos::server::codee::Decoder<Result<ReasonsState, AppError>> for WithoutChart {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(json: &str) -> Result<Result<ReasonsState, AppError>, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+}
+
 /// The reason statistics. `lang` is the page's language (the chart's words and the masks);
 /// the other arguments are [`ReasonsFilter::parse`]'s. Missing fields take their defaults, so
 /// that every request of someone who is not staff gets the same 404.

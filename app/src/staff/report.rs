@@ -9,19 +9,9 @@ use sqlx::PgPool;
 
 /// The report of `filter`'s period, which ends with the current week, in `page_locale`.
 pub async fn load(pool: &PgPool, filter: ReasonsFilter, page_locale: Locale) -> Result<ReasonsReport, AppError> {
-    let this_week = store::this_week(pool).await?;
-    let weeks = u64::from(filter.weeks);
-    let until = this_week + Days::new(7);
-    let from = this_week - Days::new(7 * (weeks - 1));
-    let previous_from = from - Days::new(7 * weeks);
-    let counts = store::weekly_counts(
-        pool,
-        previous_from,
-        until,
-        filter.locale.map(Locale::tag),
-        filter.role.map(super::Role::code),
-    )
-    .await?;
+    let (from, until) = period(pool, filter.weeks).await?;
+    let previous_from = from - Days::new(7 * u64::from(filter.weeks));
+    let counts = counts(pool, filter, previous_from, until).await?;
     let texts = store::other_texts(pool, from, until, OTHER_TEXTS_SHOWN, SMALL_CELL).await?;
 
     let current = week_rows(from, filter.weeks, &counts);
@@ -39,25 +29,51 @@ pub async fn load(pool: &PgPool, filter: ReasonsFilter, page_locale: Locale) -> 
     })
 }
 
+/// The week rows of `filter`'s period alone, what the CSV holds: no previous period, no
+/// chart, no texts.
+pub async fn table(pool: &PgPool, filter: ReasonsFilter) -> Result<Vec<WeekRow>, AppError> {
+    let (from, until) = period(pool, filter.weeks).await?;
+    Ok(week_rows(from, filter.weeks, &counts(pool, filter, from, until).await?))
+}
+
+/// The first Monday of a period of `weeks` that ends with the current week, and the Monday
+/// after it.
+async fn period(pool: &PgPool, weeks: u32) -> sqlx::Result<(NaiveDate, NaiveDate)> {
+    let this_week = store::this_week(pool).await?;
+    Ok((this_week - Days::new(7 * (u64::from(weeks) - 1)), this_week + Days::new(7)))
+}
+
+/// The counters of `filter`'s locale and role from the Monday `from` up to `until`.
+async fn counts(
+    pool: &PgPool,
+    filter: ReasonsFilter,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> sqlx::Result<Vec<(NaiveDate, String, i64)>> {
+    store::weekly_counts(pool, from, until, filter.locale.map(Locale::tag), filter.role.map(super::Role::code)).await
+}
+
 /// `weeks` rows from the Monday `from`, each cell suppressed below [`SMALL_CELL`]; counters of
-/// reasons no longer offered are left out.
+/// reasons no longer offered, and of weeks outside these, are left out. One pass over the
+/// counters (the 52-week view has 936).
 pub fn week_rows(from: NaiveDate, weeks: u32, counts: &[(NaiveDate, String, i64)]) -> Vec<WeekRow> {
-    (0..u64::from(weeks))
-        .map(|n| {
-            let week = from + Days::new(7 * n);
-            let cells: Vec<Cell> = Reason::ALL
-                .iter()
-                .map(|reason| {
-                    Cell::of(
-                        counts
-                            .iter()
-                            .filter(|(w, code, _)| *w == week && code == reason.code())
-                            .map(|(_, _, deletions)| deletions)
-                            .sum(),
-                    )
-                })
-                .collect();
-            WeekRow { week_start: week.to_string(), total: cells.iter().map(|c| c.shown()).sum(), cells }
+    let mut sums = vec![[0_i64; Reason::ALL.len()]; weeks as usize];
+    for (week, code, deletions) in counts {
+        let n = (*week - from).num_days();
+        let Some(row) = usize::try_from(n / 7).ok().filter(|&row| n % 7 == 0 && row < sums.len()) else { continue };
+        if let Some(reason) = Reason::ALL.iter().position(|r| r.code() == code) {
+            sums[row][reason] += deletions;
+        }
+    }
+    sums.iter()
+        .zip(0..)
+        .map(|(sums, n)| {
+            let cells: Vec<Cell> = sums.iter().map(|&deletions| Cell::of(deletions)).collect();
+            WeekRow {
+                week_start: (from + Days::new(7 * n)).to_string(),
+                total: cells.iter().map(|c| c.shown()).sum(),
+                cells,
+            }
         })
         .collect()
 }

@@ -13,8 +13,14 @@ pub mod sql {
     pub const THIS_WEEK: &str = "SELECT date_trunc('week', current_date)::date";
 
     /// Deletions per week (its Monday) and reason from the week `$1` up to, not including, the
-    /// week `$2`, of the locale `$3` and the role `$4` (`NULL`: all). Reads the weekly rollup
-    /// (migration 0021) by its primary key's range of weeks.
+    /// week `$2`, every locale and role: the page's default view. Reads the rollup already
+    /// summed over locale and role (migration 0022) by its primary key's range of weeks.
+    pub const WEEKLY_TOTALS: &str = "SELECT week, reason, deletions
+           FROM deletion_reason_week_totals
+          WHERE week >= $1 AND week < $2";
+
+    /// [`WEEKLY_TOTALS`] of the locale `$3` and the role `$4` (`NULL`: all), for a filtered
+    /// view. Reads the weekly rollup (migration 0021) by its primary key's range of weeks.
     pub const WEEKLY_COUNTS: &str = "SELECT week, reason, sum(deletions)::bigint
            FROM deletion_reason_weeks
           WHERE week >= $1 AND week < $2
@@ -56,7 +62,10 @@ pub async fn weekly_counts(
     locale: Option<&str>,
     role: Option<&str>,
 ) -> sqlx::Result<Vec<(NaiveDate, String, i64)>> {
-    sqlx::query_as(sql::WEEKLY_COUNTS).bind(from).bind(until).bind(locale).bind(role).fetch_all(pool).await
+    match (locale, role) {
+        (None, None) => sqlx::query_as(sql::WEEKLY_TOTALS).bind(from).bind(until).fetch_all(pool).await,
+        _ => sqlx::query_as(sql::WEEKLY_COUNTS).bind(from).bind(until).bind(locale).bind(role).fetch_all(pool).await,
+    }
 }
 
 pub async fn other_texts(

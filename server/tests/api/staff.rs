@@ -227,6 +227,22 @@ async fn the_chart_and_the_table_show_the_same_figures() {
     assert!(per_deletion.iter().all(|s| (s - per_deletion[0]).abs() < 0.01), "{per_deletion:?}");
 }
 
+/// The chart is in the page once: its markup, and not a second, escaped copy in the data the
+/// browser hydrates from (hydration keeps the server's markup of the figure), which at 52
+/// weeks doubled the page's bytes and its escaping.
+#[tokio::test]
+async fn the_page_sends_the_chart_once() {
+    let app = staff_member().await;
+    add_counts(&app, &[("3", "cheated", "en", "buyer", 12)]).await;
+    let page = app.client.get(app.url("/en/staff/reasons")).send().await.unwrap().text().await.unwrap();
+    let hydration = &page[page.find("__RESOLVED_RESOURCES").expect("the page carries its hydration data")..];
+    assert!(
+        hydration.contains("chart_svg") && hydration.contains(r#"\"Shown\":12"#),
+        "the report is in it: {hydration}"
+    );
+    assert_eq!(page.matches("reasons-chart-desc").count(), 2, "the chart's description and its one reference");
+}
+
 /// The "Other" texts of the period: newest day first, each mask in the page's language, and
 /// none of a day with fewer than 5 deletions in all (the day and the tombstones would narrow
 /// such a text down to a few accounts), nor of a day before the period.
@@ -388,8 +404,10 @@ async fn the_staff_statements_read_through_indexes_on_three_years_of_statistics(
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     sqlx::raw_sql(&format!(
         "PREPARE counts (date, date, text, text) AS {};
+         PREPARE totals (date, date) AS {};
          PREPARE texts (date, date, bigint, bigint) AS {}",
         sql::WEEKLY_COUNTS,
+        sql::WEEKLY_TOTALS,
         sql::OTHER_TEXTS
     ))
     .execute(&mut conn)
@@ -411,11 +429,14 @@ async fn the_staff_statements_read_through_indexes_on_three_years_of_statistics(
             "date_trunc('week', current_date)::date - {} * 7, date_trunc('week', current_date)::date + 7",
             2 * weeks - 1
         );
-        for (locale, role) in [("NULL", "NULL"), ("'fi'", "'seller'")] {
-            let plan = explain(&mut conn, format!("EXECUTE counts ({range}, {locale}, {role})")).await;
-            if weeks < 52 {
-                uses(&plan, "deletion_reason_weeks", "deletion_reason_weeks_pkey");
-            }
+        // Both filters "all" (the default view) read the rollup summed over locale and role.
+        let plan = explain(&mut conn, format!("EXECUTE totals ({range})")).await;
+        if weeks < 52 {
+            uses(&plan, "deletion_reason_week_totals", "deletion_reason_week_totals_pkey");
+        }
+        let plan = explain(&mut conn, format!("EXECUTE counts ({range}, 'fi', 'seller')")).await;
+        if weeks < 52 {
+            uses(&plan, "deletion_reason_weeks", "deletion_reason_weeks_pkey");
         }
         let plan = explain(&mut conn, format!("EXECUTE texts ({range}, 100, 5)")).await;
         uses(&plan, "deletion_other_texts", "deletion_other_texts_day_text_idx");
@@ -475,6 +496,17 @@ async fn the_weekly_and_daily_rollups_hold_the_sums_of_the_counters_after_every_
     .await;
     assert_eq!(weeks, expected_weeks);
     assert_eq!(weeks.len(), 4 * 4 + 1, "four weeks (Monday 2026-10-26 to 2026-11-16) of four cells, and one Finnish");
+    let week_totals = rows(
+        "SELECT concat_ws(' ', week, reason), deletions FROM deletion_reason_week_totals WHERE deletions <> 0 ORDER BY 1",
+    )
+    .await;
+    let expected_week_totals = rows(
+        "SELECT concat_ws(' ', date_trunc('week', day)::date, reason), sum(deletions)::bigint
+           FROM deletion_reason_counts GROUP BY 1 ORDER BY 1",
+    )
+    .await;
+    assert_eq!(week_totals, expected_week_totals);
+    assert_eq!(week_totals.len(), 4 * 2, "four weeks of two reasons, every locale and role together");
     let days = rows("SELECT day::text, deletions FROM deletion_reason_days WHERE deletions <> 0 ORDER BY 1").await;
     let expected_days =
         rows("SELECT day::text, sum(deletions)::bigint FROM deletion_reason_counts GROUP BY 1 ORDER BY 1").await;

@@ -28,6 +28,8 @@ pub const STAFF_REASONS_BUDGET: f64 = 1.5;
 pub const BREAKDOWN: &str = "benchmarks/ssr-breakdown.md";
 /// What the wasm's bytes are, written by hand; BENCHMARKS.md includes it under section 1.
 pub const WASM_BREAKDOWN: &str = "benchmarks/wasm-breakdown.md";
+/// Where the staff page's time goes, written by hand; BENCHMARKS.md includes it under section 9.
+pub const STAFF_BREAKDOWN: &str = "benchmarks/staff-breakdown.md";
 
 pub struct Round {
     pub server_closed: Load,
@@ -711,6 +713,7 @@ fn staff_reasons_section(plan: &Plan, r: &StaffReasons, alone: bool) -> String {
         plan.rounds
     );
     push_page_rounds(&mut s, &r.pages, "3 years", "empty");
+    push_hand_measured(&mut s, &r.breakdown);
     s
 }
 

@@ -41,6 +41,8 @@ pub struct StaffReasons {
     pub seeding_s: f64,
     /// `huge`: with the history; `tiny`: empty.
     pub pages: Vec<AccountPage>,
+    /// `benchmarks/staff-breakdown.md`: where the page's time goes, measured by hand.
+    pub breakdown: Option<String>,
 }
 
 /// The history of a run: the five million deletions, a tenth of that for `--quick`.
@@ -92,5 +94,6 @@ pub fn measure(ws: &Workspace, plan: &Plan, database: &TestServer, driver: &Driv
     for name in DATABASES {
         let _ = database.drop_database(name);
     }
-    Ok(StaffReasons { history, seeding_s, pages })
+    let breakdown = std::fs::read_to_string(ws.root.join(super::report::STAFF_BREAKDOWN)).ok();
+    Ok(StaffReasons { history, seeding_s, pages, breakdown })
 }
