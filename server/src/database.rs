@@ -17,8 +17,10 @@ use std::{collections::HashMap, str::FromStr, time::Duration};
 /// every acquire by default: a busy server would pay a round trip for nothing on each of the
 /// signed-in page's two acquires (issue 14), while one after a quiet spell, when a database
 /// restart or a dropped connection would show, still finds a dead connection before a query does.
+///
+/// The first connection may take longer than a request would wait for one ([`STARTUP_PATIENCE`]).
 pub async fn connect(database_url: &str) -> sqlx::Result<PgPool> {
-    PgPoolOptions::new()
+    let pool = PgPoolOptions::new()
         .max_connections(20)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .test_before_acquire(false)
@@ -30,8 +32,33 @@ pub async fn connect(database_url: &str) -> sqlx::Result<PgPool> {
                 Ok(true)
             })
         })
-        .connect_with(options(database_url)?)
-        .await
+        .connect_lazy_with(options(database_url)?);
+    first_connection(&pool).await?;
+    Ok(pool)
+}
+
+/// How long a starting server waits for its first database connection: a database that is still
+/// starting, or a machine busy enough that one connection takes longer than a request's
+/// [`ACQUIRE_TIMEOUT`] (seen in CI at load average 13), is no reason to give up.
+pub const STARTUP_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Tries for a first connection, one acquire timeout after another, until [`STARTUP_PATIENCE`]
+/// has passed; any other error (a wrong password, an unknown database) ends it at once.
+async fn first_connection(pool: &PgPool) -> sqlx::Result<()> {
+    let deadline = tokio::time::Instant::now() + STARTUP_PATIENCE;
+    loop {
+        match pool.acquire().await {
+            // Back in the pool before the first query, which then uses it rather than open another.
+            Ok(mut connection) => {
+                connection.return_to_pool().await;
+                return Ok(());
+            }
+            Err(sqlx::Error::PoolTimedOut) if tokio::time::Instant::now() < deadline => {
+                tracing::warn!("no connection to the database yet; still trying");
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 /// See [`connect`].
