@@ -78,6 +78,21 @@ for (const locale of locales) {
       await expectSnapshot(page, snapshotName(locale, "/account/deactivate", "errors"));
     });
 
+    test("the data download page, and the testers' console filtered to one key", async ({ page, request }) => {
+      const account = await createAccount(request, { locale, name: names[locale] });
+      await signIn(page, account);
+      await openHydrated(page, pathIn(locale, "/account/settings/data"));
+      await expectSnapshot(page, snapshotName(locale, "/account/settings/data"));
+      // The console's entry of one key (served without a script: nothing to hydrate). Only the
+      // entry: the filter's list of pages comes from the run's screenshots, which may or may not
+      // be taken yet; and a key no page shows, so that no picture of them is in its tree.
+      await page.goto(pathIn(locale, "/_l10n?q=email_greeting"));
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(t.l10n_console_title);
+      const entry = page.getByRole("article", { name: "email_greeting" });
+      const name = snapshotName(locale, "/_l10n", "one-key");
+      await expect.soft(entry, `the accessibility tree of ${name.join("/")}`).toMatchAriaSnapshot({ name });
+    });
+
     test("the deactivation page asks for the password entered more than ten minutes ago", async ({ page, request, baseURL }) => {
       const account = await createAccount(request, { locale, name: names[locale], password_age_minutes: 15 });
       // The fixture's own session, whose password entry is 15 minutes old (a sign-in would renew it).
