@@ -206,9 +206,18 @@ fn no_fixtures_api() -> Router<AppState> {
     Router::new().route("/test-fixtures", any(not_found)).route("/test-fixtures/{*rest}", any(not_found))
 }
 
+/// The app's routes, walked once per process. Walking them sets a process-wide flag in Leptos
+/// that leaves any resource first polled meanwhile pending for ever (leptos-rs/leptos#4773):
+/// with several servers in one process (the API tests), a page another server was rendering
+/// while a new one started hung, and so did its request (seen in CI). Once walked, never again.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Everything the server answers; `fixture_routes` are the fixtures API or its 404.
 fn router(state: AppState, fixture_routes: Router<AppState>) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let site_root = state.leptos.site_root.to_string();
     let pkg_dir = format!("{site_root}/{}", state.leptos.site_pkg_dir);
 

@@ -30,6 +30,7 @@ mod races;
 mod request_id;
 mod restarts;
 mod restore;
+mod route_list;
 mod schema;
 mod security;
 mod staff;
