@@ -158,12 +158,17 @@ fn changed_tables(before: &BTreeMap<String, i64>, after: &BTreeMap<String, i64>)
 /// Whether a table going from `before` to `after` rows is the server's own work rather than a
 /// request's: `rate_limits` counts attempts by design; the outbox's sender deletes what it sent;
 /// the housekeeping (server/src/housekeeping.rs) empties the reasons' inbox (`released` rows)
-/// into the counters and the "Other" texts, which gain at most that many rows.
+/// into the counters and the "Other" texts, and the counters' triggers into their weekly and
+/// daily rollups (migrations 0021 and 0022): each gains at most one row per released reason.
 fn is_background_work(table: &str, before: i64, after: i64, released: i64) -> bool {
     match table {
         "rate_limits" => true,
         "email_outbox" | "deletion_feedback_inbox" => after < before,
-        "deletion_reason_counts" | "deletion_other_texts" => after > before && after - before <= released,
+        "deletion_reason_counts"
+        | "deletion_other_texts"
+        | "deletion_reason_weeks"
+        | "deletion_reason_days"
+        | "deletion_reason_week_totals" => after > before && after - before <= released,
         _ => false,
     }
 }
@@ -196,8 +201,14 @@ mod tests {
     fn reasons_released_into_the_statistics_meanwhile_are_no_change_but_more_counters_are() {
         let before =
             counts(&[("deletion_feedback_inbox", 5), ("deletion_reason_counts", 10), ("deletion_other_texts", 2)]);
-        let released =
-            counts(&[("deletion_feedback_inbox", 0), ("deletion_reason_counts", 13), ("deletion_other_texts", 4)]);
+        let released = counts(&[
+            ("deletion_feedback_inbox", 0),
+            ("deletion_reason_counts", 13),
+            ("deletion_other_texts", 4),
+            ("deletion_reason_weeks", 2),
+            ("deletion_reason_days", 1),
+            ("deletion_reason_week_totals", 2),
+        ]);
         assert!(changed_tables(&before, &released).is_empty());
         let queued =
             counts(&[("deletion_feedback_inbox", 6), ("deletion_reason_counts", 10), ("deletion_other_texts", 2)]);
@@ -205,6 +216,13 @@ mod tests {
         let unreleased =
             counts(&[("deletion_feedback_inbox", 5), ("deletion_reason_counts", 11), ("deletion_other_texts", 2)]);
         assert_eq!(changed_tables(&before, &unreleased), ["deletion_reason_counts: 10 -> 11"]);
+        let rollup_unreleased = counts(&[
+            ("deletion_feedback_inbox", 5),
+            ("deletion_reason_counts", 10),
+            ("deletion_other_texts", 2),
+            ("deletion_reason_week_totals", 1),
+        ]);
+        assert_eq!(changed_tables(&before, &rollup_unreleased), ["deletion_reason_week_totals: none -> 1"]);
     }
 
     #[test]
