@@ -142,17 +142,23 @@ impl From<sqlx::Error> for AppError {
 }
 
 /// Errors of reaching the database rather than of the statement: the pool's, the connection's,
-/// and PostgreSQL's own "connection exception" (SQLSTATE class 08), "shutting down or starting
-/// up" (57P01 to 57P03) and "too many connections" (53300).
+/// and PostgreSQL's own ([`connection_lost`]).
 #[cfg(feature = "ssr")]
 fn database_out_of_reach(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
-        sqlx::Error::Database(database) => database
-            .code()
-            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")),
+        sqlx::Error::Database(database) => database.code().is_some_and(|code| connection_lost(&code)),
         _ => false,
     }
+}
+
+/// Whether a SQLSTATE says the connection or the database went away, not that a statement was
+/// refused: a connection exception (class 08); terminated, shut down, starting up, dropped or
+/// idle too long (57P01 to 57P05); or no room for one more connection (53300). Nothing the
+/// request or the erased account did (the eraser asks too, `server/src/eraser.rs`).
+#[cfg(feature = "ssr")]
+pub fn connection_lost(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08") || matches!(sqlstate, "57P01" | "57P02" | "57P03" | "57P04" | "57P05" | "53300")
 }
 
 #[cfg(test)]

@@ -637,17 +637,15 @@ async fn record_failure(pool: &PgPool, account_id: Uuid, error: sqlx::Error) -> 
 
 /// The SQLSTATE of a failure that counts against the claimed account: the database refused one
 /// of its statements (a constraint, a trigger, a corrupt page, a deadlock...), which may well
-/// happen again on the next try. `None` when the connection or the database went away (class
-/// 08, and 57P01 to 57P05: terminated, shut down, starting, dropped) or the error is not the
-/// database's (the network, the pool): nothing the account did, so it keeps its turn, and the
-/// eraser looks again after its `idle_poll`.
+/// happen again on the next try. `None` when the connection or the database went away
+/// ([`app::error::connection_lost`]) or the error is not the database's (the network, the pool):
+/// nothing the account did, so it keeps its turn, and the eraser looks again after its `idle_poll`.
 fn counted_against_the_account(error: &sqlx::Error) -> Option<String> {
     let sqlx::Error::Database(db) = error else {
         return None;
     };
     let code = db.code().map_or_else(|| "XX000".to_owned(), |code| code.into_owned());
-    let gone = code.starts_with("08") || matches!(code.as_str(), "57P01" | "57P02" | "57P03" | "57P04" | "57P05");
-    (!gone).then_some(code)
+    (!app::error::connection_lost(&code)).then_some(code)
 }
 
 enum Next {
