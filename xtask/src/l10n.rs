@@ -3,6 +3,8 @@
 //! translation tool opens; `import <file>` writes the translated file back into
 //! `locales/<locale>.json`, or refuses it with one line per problem and changes nothing.
 //! `cargo build` then runs the translation checks of `app/build/lint.rs` on the result.
+//! `shots` indexes the key-linked screenshots already taken (a hand run of
+//! `end2end/tests/screenshots.spec.ts`) and prints their coverage, as `cargo xtask test` does.
 
 mod shots;
 mod xliff;
@@ -20,8 +22,11 @@ pub fn l10n(args: &[String]) -> Result<ExitCode> {
         [command, tag] if command == "export" => export(&ws, tag, &PathBuf::from(format!("{tag}.xlf"))),
         [command, tag, file] if command == "export" => export(&ws, tag, Path::new(file)),
         [command, file] if command == "import" => import(&ws, Path::new(file)),
+        [command] if command == "shots" => {
+            Ok(if screenshot_coverage(&ws)?.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         _ => bail!(
-            "`l10n {}` is not an l10n command — use `cargo xtask l10n export fi` or `cargo xtask l10n import fi.xlf`",
+            "`l10n {}` is not an l10n command — use `cargo xtask l10n export fi`, `cargo xtask l10n import fi.xlf` or `cargo xtask l10n shots`",
             args.join(" ")
         ),
     }

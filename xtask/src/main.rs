@@ -41,7 +41,10 @@ commands:
   l10n export <locale> [<file>]
          write locales/<locale>.json as XLIFF 2.0 for a translator (<locale>.xlf by default)
   l10n import <file>
-         write a translated XLIFF 2.0 file back into locales/<locale>.json, or list its problems";
+         write a translated XLIFF 2.0 file back into locales/<locale>.json, or list its problems
+  l10n shots
+         index the screenshots of a hand run of end2end/tests/screenshots.spec.ts into
+         end2end/screenshots/keys.json and print the share of message keys they show";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import type { APIRequestContext, Page } from "@playwright/test";
-import type { LocaleTag } from "./fixtures";
+import { messages, type LocaleTag } from "./fixtures";
 
 /** What the fixtures API returns: a fresh account of this test's own. */
 export interface Account {
@@ -67,6 +67,22 @@ export async function signIn(page: Page, account: Account) {
   });
   if (!response.ok()) {
     throw new Error(`sign-in answered ${response.status()}: ${await response.text()}`);
+  }
+}
+
+/**
+ * Deletes the account as its owner would: the deactivation's own server function, signed in by
+ * the account's session cookie (not the fixtures API's deletion, which leaves out the goodbye
+ * email, the reason, the tombstone and the block on the address). `request` keeps no cookie of
+ * it: the session goes in this request's header alone.
+ */
+export async function deactivate(request: APIRequestContext, account: Account) {
+  const response = await request.post("/api/deactivate_account", {
+    form: { locale: account.locale, email: account.email, phrase: messages[account.locale].deactivate_phrase, reason: "cheated" },
+    headers: { Origin: origin(), Cookie: `session=${account.session}` },
+  });
+  if (response.status() !== 200) {
+    throw new Error(`the deactivation answered ${response.status()}: ${await response.text()}`);
   }
 }
 

@@ -5,7 +5,9 @@
 //! `locales/en.json` (a plural's forms one by one: `orders_count.one`) seen on at least one
 //! picture. A key never seen is listed by name, with why: `locales/en.meta.json` says where it is
 //! used instead of a page (`"not_on_a_page"`: email, csv, log, zip) or why the run cannot reach it
-//! (`"no_screenshot"`); a key that says neither fails the run.
+//! (`"no_screenshot"`); a key that says neither fails the run, and so does a message seen on
+//! every picture it could be on (each of a plural's forms) whose metadata still says the run
+//! cannot reach it.
 
 use super::xliff::Table;
 use anyhow::{Context, Result};
@@ -37,12 +39,17 @@ pub struct Coverage {
     pub pictures: usize,
     /// Keys no picture shows, each with what its metadata says about it.
     pub unseen: Vec<(String, Unseen)>,
+    /// Messages seen (every form of a plural) whose metadata still says `no_screenshot`.
+    pub seen_yet_unreachable: Vec<String>,
 }
 
 impl Coverage {
-    /// The check: pictures were indexed, and every key is seen or says why it is not.
+    /// The check: pictures were indexed, every key is seen or says why it is not, and no key
+    /// seen claims it cannot be.
     pub fn passed(&self) -> bool {
-        self.pictures > 0 && self.unseen.iter().all(|(_, why)| *why != Unseen::Unexplained)
+        self.pictures > 0
+            && self.unseen.iter().all(|(_, why)| *why != Unseen::Unexplained)
+            && self.seen_yet_unreachable.is_empty()
     }
 
     /// What the run prints: the figure, then each unseen key by name.
@@ -61,19 +68,26 @@ impl Coverage {
                 )),
             }
         }
+        for message in &self.seen_yet_unreachable {
+            out.push_str(&format!(
+                "\n  seen, yet said to be unreachable, FAILED: {message} — remove its \"{NO_SCREENSHOT}\" from locales/en.meta.json"
+            ));
+        }
         out
+    }
+}
+
+/// The keys of one message of the English table: a plural's forms each on its own.
+fn keys_of(message: &str, value: &Value) -> Vec<String> {
+    match value {
+        Value::Object(forms) => forms.keys().map(|form| format!("{message}.{form}")).collect(),
+        _ => vec![message.to_owned()],
     }
 }
 
 /// Every key of the English table, a plural's forms each on its own.
 fn all_keys(english: &Table) -> Vec<String> {
-    english
-        .iter()
-        .flat_map(|(key, value)| match value {
-            Value::Object(forms) => forms.keys().map(|form| format!("{key}.{form}")).collect(),
-            _ => vec![key.clone()],
-        })
-        .collect()
+    english.iter().flat_map(|(message, value)| keys_of(message, value)).collect()
 }
 
 /// Joins `<screenshots>/keys/*.json` into `<screenshots>/keys.json` and counts what it covers.
@@ -113,7 +127,20 @@ pub fn index(screenshots: &Path, english: &Table, meta: &Value) -> Result<Covera
             (key.clone(), why)
         })
         .collect();
-    Ok(Coverage { seen: keys.len() - unseen.len(), total: keys.len(), pictures: pictures.len(), unseen })
+    // A plural's `no_screenshot` may be about some of its forms: it is wrong once all are seen.
+    let seen_yet_unreachable = english
+        .iter()
+        .filter(|(message, _)| meta[message.as_str()][NO_SCREENSHOT].is_string())
+        .filter(|(message, value)| keys_of(message, value).iter().all(|key| by_key.contains_key(key)))
+        .map(|(message, _)| message.clone())
+        .collect();
+    Ok(Coverage {
+        seen: keys.len() - unseen.len(),
+        total: keys.len(),
+        pictures: pictures.len(),
+        unseen,
+        seen_yet_unreachable,
+    })
 }
 
 #[cfg(test)]
@@ -182,6 +209,50 @@ mod tests {
         assert_eq!((nothing.pictures, nothing.unseen.len()), (0, 1));
         assert_eq!(nothing.unseen[0].1, Unseen::Unreachable("only when password hashing is saturated".to_owned()));
         assert!(!nothing.passed(), "no picture indexed is a failure");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_message_seen_must_not_say_the_run_cannot_reach_it() {
+        let dir = std::env::temp_dir().join(format!("l10n-shots-seen-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("keys")).unwrap();
+        let write_seen = |keys: &[&str]| {
+            let boxes: Vec<Value> = keys
+                .iter()
+                .map(|key| json!({"key": key, "picture": "1280/en/register.png", "box": {"x": 0, "y": 0, "width": 1, "height": 1}}))
+                .collect();
+            fs::write(dir.join("keys/1280-en.json"), Value::Array(boxes).to_string()).unwrap();
+        };
+        let english: Table = serde_json::from_value(json!({
+            "problem_email_taken": "Taken",
+            "orders_count": {"one": "{count} order", "other": "{count} orders"},
+        }))
+        .unwrap();
+        let meta = json!({
+            "problem_email_taken": {NO_SCREENSHOT: "not a state the run takes yet"},
+            "orders_count": {NO_SCREENSHOT: "one order only"},
+        });
+
+        write_seen(&["problem_email_taken", "orders_count.other"]);
+        let coverage = index(&dir, &english, &meta).unwrap();
+
+        // The plural's claim may be about the form not seen: it stands until every form is seen.
+        assert_eq!(coverage.seen_yet_unreachable, ["problem_email_taken"]);
+        assert!(!coverage.passed(), "a key seen that claims it cannot be fails the run");
+        let report = coverage.report();
+        assert!(
+            report.contains(
+                "seen, yet said to be unreachable, FAILED: problem_email_taken — remove its \"no_screenshot\""
+            ),
+            "{report}"
+        );
+        write_seen(&["problem_email_taken", "orders_count.other", "orders_count.one"]);
+        let all_seen = index(&dir, &english, &meta).unwrap();
+        assert_eq!(all_seen.seen_yet_unreachable, ["orders_count", "problem_email_taken"]);
+        let claims_removed = index(&dir, &english, &json!({})).unwrap();
+        assert!(claims_removed.seen_yet_unreachable.is_empty());
+        assert!(claims_removed.passed(), "every key seen, none claiming otherwise");
         fs::remove_dir_all(&dir).unwrap();
     }
 }
