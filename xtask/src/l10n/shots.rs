@@ -5,9 +5,10 @@
 //! `locales/en.json` (a plural's forms one by one: `orders_count.one`) seen on at least one
 //! picture. A key never seen is listed by name, with why: `locales/en.meta.json` says where it is
 //! used instead of a page (`"not_on_a_page"`: email, csv, log, zip) or why the run cannot reach it
-//! (`"no_screenshot"`); a key that says neither fails the run, and so does a message seen on
-//! every picture it could be on (each of a plural's forms) whose metadata still says the run
-//! cannot reach it.
+//! (`"no_screenshot"`); a key that says neither fails the run. A message seen (each of a
+//! plural's forms) whose metadata still says the run cannot reach it is listed for a person to
+//! check, without failing the run: some states come and go with timing (the staff statistics are
+//! released during the run), and a seen key never hides a missing picture.
 
 use super::xliff::Table;
 use anyhow::{Context, Result};
@@ -44,12 +45,9 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// The check: pictures were indexed, every key is seen or says why it is not, and no key
-    /// seen claims it cannot be.
+    /// The check: pictures were indexed, and every key is seen or says why it is not.
     pub fn passed(&self) -> bool {
-        self.pictures > 0
-            && self.unseen.iter().all(|(_, why)| *why != Unseen::Unexplained)
-            && self.seen_yet_unreachable.is_empty()
+        self.pictures > 0 && self.unseen.iter().all(|(_, why)| *why != Unseen::Unexplained)
     }
 
     /// What the run prints: the figure, then each unseen key by name.
@@ -70,7 +68,7 @@ impl Coverage {
         }
         for message in &self.seen_yet_unreachable {
             out.push_str(&format!(
-                "\n  seen, yet said to be unreachable, FAILED: {message} — remove its \"{NO_SCREENSHOT}\" from locales/en.meta.json"
+                "\n  seen, yet said to be unreachable: {message} — if it is not a matter of timing, remove its \"{NO_SCREENSHOT}\" from locales/en.meta.json"
             ));
         }
         out
@@ -213,7 +211,7 @@ mod tests {
     }
 
     #[test]
-    fn a_message_seen_must_not_say_the_run_cannot_reach_it() {
+    fn a_message_seen_that_says_the_run_cannot_reach_it_is_listed() {
         let dir = std::env::temp_dir().join(format!("l10n-shots-seen-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("keys")).unwrap();
@@ -239,12 +237,9 @@ mod tests {
 
         // The plural's claim may be about the form not seen: it stands until every form is seen.
         assert_eq!(coverage.seen_yet_unreachable, ["problem_email_taken"]);
-        assert!(!coverage.passed(), "a key seen that claims it cannot be fails the run");
         let report = coverage.report();
         assert!(
-            report.contains(
-                "seen, yet said to be unreachable, FAILED: problem_email_taken — remove its \"no_screenshot\""
-            ),
+            report.contains("seen, yet said to be unreachable: problem_email_taken — if it is not a matter of timing"),
             "{report}"
         );
         write_seen(&["problem_email_taken", "orders_count.other", "orders_count.one"]);
@@ -252,7 +247,7 @@ mod tests {
         assert_eq!(all_seen.seen_yet_unreachable, ["orders_count", "problem_email_taken"]);
         let claims_removed = index(&dir, &english, &json!({})).unwrap();
         assert!(claims_removed.seen_yet_unreachable.is_empty());
-        assert!(claims_removed.passed(), "every key seen, none claiming otherwise");
+        assert!(claims_removed.report().lines().all(|line| !line.contains("said to be unreachable")));
         fs::remove_dir_all(&dir).unwrap();
     }
 }
